@@ -1,0 +1,59 @@
+"""tierwise: treat customers differently, on evidence.
+
+The public API for notebooks and scripts::
+
+    import tierwise
+    book = tierwise.read_book("data/", preset="online-retail")
+    result = tierwise.analyze(book, policy="policy.yaml")
+    result.scorecard            # pandas; result.scorecard_arrow for Arrow
+    result.write("runs/latest") # the run folder: scorecard, portfolio, quarantine, report
+
+Heavy modules load on first use, so ``import tierwise`` stays quick.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from tierwise.errors import InputError, ModelError, NotFittedError, PolicyError, TierwiseError
+
+try:
+    __version__ = version("tierwise")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0.0.0"
+
+_LAZY = {
+    "analyze": "tierwise.pipeline",
+    "AnalysisResult": "tierwise.pipeline",
+    "read_book": "tierwise.book.book",
+    "Book": "tierwise.book.book",
+    "BookMapping": "tierwise.book.mapping",
+    "Policy": "tierwise.policy.schema",
+    "load_policy": "tierwise.policy.io",
+    "Window": "tierwise.window",
+}
+
+__all__ = [
+    "AnalysisResult",
+    "Book",
+    "BookMapping",
+    "InputError",
+    "ModelError",
+    "NotFittedError",
+    "Policy",
+    "PolicyError",
+    "TierwiseError",
+    "Window",
+    "__version__",
+    "analyze",
+    "load_policy",
+    "read_book",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'tierwise' has no attribute {name!r}")

@@ -1,0 +1,251 @@
+"""Turn raw values into typed ones, in the engine, and refuse to guess where guessing is unsafe.
+
+Each ``parse_*`` returns an Ibis expression that is null where the raw value cannot be
+read, so validation can quarantine the row with a reason. Format detection runs one
+aggregate query per column over the whole column, never a sample: a day/month order that
+only shows on the 13th of a month is still found.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+from tierwise.errors import InputError
+
+_ISO = r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$"
+_COMPACT = r"^\d{8}$"
+_DMY = r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})( +\d{1,2}:\d{2}(:\d{2})?)?$"
+_DMY_SHORT = r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2})( +\d{1,2}:\d{2}(:\d{2})?)?$"
+
+
+def _text(col: ir.Value) -> ir.StringValue:
+    return col.cast("string").strip()
+
+
+def blank(col: ir.Value) -> ir.BooleanValue:
+    """True where a raw value is missing or empty text."""
+    if col.type().is_string():
+        return col.isnull() | (col.strip() == "")
+    return col.isnull()
+
+
+# --- identifiers -------------------------------------------------------------------------
+
+
+def parse_id(col: ir.Value) -> ir.StringValue:
+    """Ids are text; ``17850.0`` (a number exported as float) is read as ``17850``."""
+    if col.type().is_floating():
+        return ibis.ifelse(
+            col == col.round(0), col.cast("int64").cast("string"), col.cast("string")
+        )
+    text = _text(col)
+    # the regex runs only on the rare ids that end in ".0", not on every row
+    text = ibis.ifelse(text.endswith(".0"), text.re_replace(r"^(-?\d+)\.0+$", r"\1"), text)
+    return text.nullif("")
+
+
+# --- dates -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DateFormat:
+    """How a date column is written: iso, compact, dmy, mdy, strftime or typed."""
+
+    kind: str
+    strftime: str | None = None
+
+
+def detect_date_format(table: ir.Table, column: str, where: str) -> DateFormat:
+    """Decide how a text date column is written, or raise if the day/month order is ambiguous."""
+    col = table[column]
+    if col.type().is_temporal():
+        return DateFormat("typed")
+    if col.type().is_integer():
+        return DateFormat("compact")
+    text = _text(col)
+    stats = (
+        table.aggregate(
+            filled=(text != "").sum(),
+            iso=text.re_search(_ISO).sum(),
+            compact=text.re_search(_COMPACT).sum(),
+            slash=text.re_search(_DMY).sum(),
+            slash_short=text.re_search(_DMY_SHORT).sum(),
+            first_max=ibis.ifelse(
+                text.re_search(_DMY) | text.re_search(_DMY_SHORT),
+                text.re_extract(_DMY_FIRST, 1).cast("int32"),
+                0,
+            ).max(),
+            second_max=ibis.ifelse(
+                text.re_search(_DMY) | text.re_search(_DMY_SHORT),
+                text.re_extract(_DMY_FIRST, 2).cast("int32"),
+                0,
+            ).max(),
+            sample=ibis.ifelse(
+                text.re_search(_DMY) | text.re_search(_DMY_SHORT), text, ibis.null("string")
+            ).arbitrary(),
+        )
+        .execute()
+        .iloc[0]
+    )
+    filled = int(stats["filled"] or 0)
+    counts = {
+        "iso": int(stats["iso"] or 0),
+        "compact": int(stats["compact"] or 0),
+        "slash": int(stats["slash"] or 0) + int(stats["slash_short"] or 0),
+    }
+    if filled == 0 or max(counts.values()) == 0:
+        return DateFormat("iso")  # nothing readable: every row is quarantined as unparseable
+    best = max(counts, key=lambda k: counts[k])
+    if best != "slash":
+        return DateFormat(best)
+    first, second = int(stats["first_max"] or 0), int(stats["second_max"] or 0)
+    if first > 12 and second > 12:
+        raise InputError(
+            f"{where}: dates such as {stats['sample']!r} are written both day-first and "
+            "month-first in the same column; fix the file or set a date_format "
+            "(e.g. --date-format '%d/%m/%Y')"
+        )
+    if first > 12:
+        return DateFormat("dmy")
+    if second > 12:
+        return DateFormat("mdy")
+    raise InputError(
+        f"{where}: the dates (e.g. {stats['sample']!r}) could be day/month or month/day: no value "
+        "shows which. Set the format: --date-format '%d/%m/%Y' (or '%m/%d/%Y'), or "
+        "date_format: {date: '%d/%m/%Y'} in the book mapping"
+    )
+
+
+_DMY_FIRST = r"^(\d{1,2})[/.-](\d{1,2})[/.-]"
+
+
+def _strftime_to_regex(fmt: str) -> tuple[str, dict[str, int]]:
+    """A regex for a strftime format, and which group holds each date part."""
+    parts = {
+        "%Y": r"(\d{4})",
+        "%y": r"(\d{2})",
+        "%m": r"(\d{1,2})",
+        "%d": r"(\d{1,2})",
+        "%H": r"(\d{1,2})",
+        "%M": r"(\d{2})",
+        "%S": r"(\d{2})",
+    }
+    regex, i = "^", 0
+    groups: dict[str, int] = {}
+    while i < len(fmt):
+        token = fmt[i : i + 2]
+        if token in parts:
+            groups[token] = len(groups) + 1
+            regex += parts[token]
+            i += 2
+        elif fmt[i] == "%":
+            raise InputError(
+                f"date_format {fmt!r}: {token!r} is not supported; use %Y %y %m %d %H %M %S "
+                "and literal separators"
+            )
+        else:
+            regex += re.escape(fmt[i])
+            i += 1
+    if not ({"%Y", "%y"} & set(groups) and "%m" in groups and "%d" in groups):
+        raise InputError(
+            f"date_format {fmt!r} needs a year (%Y or %y), a month (%m) and a day (%d)"
+        )
+    return regex + "$", groups
+
+
+def parse_date(col: ir.Value, fmt: DateFormat) -> ir.TimestampValue:
+    """A timestamp, or null where the value does not follow the format or is not a real date."""
+    if fmt.kind == "typed":
+        return col.cast("timestamp")
+    text = _text(col)
+    if fmt.kind == "iso":
+        iso = text.re_replace(r"(Z|[+-]\d{2}:?\d{2})$", "")
+    elif fmt.kind == "compact":
+        iso = text.re_replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3")
+    elif fmt.kind in ("dmy", "mdy"):
+        day, month = (r"\1", r"\2") if fmt.kind == "dmy" else (r"\2", r"\1")
+        iso = ibis.ifelse(
+            text.re_search(_DMY),
+            text.re_replace(_DMY, rf"\3-{month}-{day}\4"),
+            text.re_replace(_DMY_SHORT, rf"20\3-{month}-{day}\4"),
+        )
+    else:
+        regex, groups = _strftime_to_regex(fmt.strftime or "")
+        year = f"\\{groups['%Y']}" if "%Y" in groups else f"20\\{groups['%y']}"
+        time = ""
+        if "%H" in groups:
+            time = f" \\{groups['%H']}:" + (f"\\{groups['%M']}" if "%M" in groups else "00")
+            time += f":\\{groups['%S']}" if "%S" in groups else ""
+        iso = ibis.ifelse(
+            text.re_search(regex),
+            text.re_replace(regex, f"{year}-\\{groups['%m']}-\\{groups['%d']}{time}"),
+            ibis.null("string"),
+        )
+    return iso.try_cast("timestamp")
+
+
+# --- numbers -----------------------------------------------------------------------------
+
+
+_COMMA_DECIMAL = r"^[-+(]?(\d{1,3}(\.\d{3})+|\d+),\d{1,2}\)?$"
+_DOT_DECIMAL = r"^[-+(]?(\d{1,3}(,\d{3})+|\d+)\.\d+\)?$"
+
+
+def check_decimal_convention(table: ir.Table, column: str, decimal: str, where: str) -> None:
+    """Refuse to read ``12,50`` as twelve hundred and fifty: ask for ``decimal: ","``."""
+    col = table[column]
+    if not col.type().is_string() or decimal == ",":
+        return
+    text = _text(col)
+    stats = (
+        table.aggregate(
+            comma_decimal=text.re_search(_COMMA_DECIMAL).sum(),
+            dot=text.re_search(_DOT_DECIMAL).sum(),
+            sample=ibis.ifelse(
+                text.re_search(_COMMA_DECIMAL), text, ibis.null("string")
+            ).arbitrary(),
+        )
+        .execute()
+        .iloc[0]
+    )
+    if int(stats["comma_decimal"] or 0) > 0 and int(stats["dot"] or 0) == 0:
+        raise InputError(
+            f"{where}: numbers such as {stats['sample']!r} use a decimal comma; set "
+            "read.decimal: ',' in the book mapping (or --decimal-comma) so they are read correctly"
+        )
+
+
+def parse_number(col: ir.Value, decimal: str = ".") -> ir.FloatingValue:
+    """A float, or null where the value is no number. Reads ``1,234.50``, ``(12.00)``, ``€ 5``."""
+    if col.type().is_numeric():
+        return col.cast(dt.float64)
+    if col.type().is_boolean():
+        return col.cast("int8").cast(dt.float64)
+    text = _text(col).re_replace("[\\s\u00a0'€$£¥]", "")
+    negative = text.re_search(r"^\(.*\)$")
+    text = text.re_replace(r"^\((.*)\)$", r"\1")
+    if decimal == ",":
+        text = text.replace(".", "").replace(",", ".")
+    else:
+        text = ibis.ifelse(
+            text.re_search(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$"), text.replace(",", ""), text
+        )
+    number = text.try_cast(dt.float64)
+    number = ibis.ifelse(number.isinf() | number.isnan(), ibis.null("float64"), number)
+    return ibis.ifelse(negative, -number, number)
+
+
+def parse_bool(col: ir.Value) -> ir.BooleanValue:
+    if col.type().is_boolean():
+        return col
+    text = _text(col).lower()
+    return ibis.cases(
+        (text.isin(["true", "t", "yes", "y", "1"]), True),
+        (text.isin(["false", "f", "no", "n", "0"]), False),
+        else_=ibis.null("boolean"),
+    )

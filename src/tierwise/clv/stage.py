@@ -1,0 +1,307 @@
+"""The pipeline stage: fit candidates on a calibration period, pick by holdout error, score.
+
+What the lead calls: ``lifetime_value(transactions, window, settings) -> ClvOutcome``.
+The models use the whole purchase history before ``window.end`` (not only the analysis
+window): lifetime value depends on how long a customer has been buying.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from tierwise.clv.base import ClvModel, PurchaseModel
+from tierwise.clv.bgnbd import BetaGeoModel
+from tierwise.clv.evaluation import (
+    calibration_by_frequency,
+    frequency_recency_matrix,
+    holdout_metrics,
+    tracking,
+)
+from tierwise.clv.gammagamma import GammaGammaModel
+from tierwise.clv.mbgnbd import ModifiedBetaGeoModel
+from tierwise.clv.paretonbd import ParetoNBDModel
+from tierwise.clv.settings import ClvSettings
+from tierwise.clv.summary import (
+    birth_cohorts,
+    calibration_and_holdout,
+    purchase_periods,
+    repeat_purchases_by_period,
+    summary_from_transactions,
+    unit_days,
+)
+from tierwise.clv.value import customer_lifetime_value, horizon_units, per_unit_discount_rate
+from tierwise.errors import InputError, ModelError
+from tierwise.window import Window
+
+CANDIDATES: dict[str, type[PurchaseModel]] = {
+    "bgnbd": BetaGeoModel,
+    "paretonbd": ParetoNBDModel,
+    "mbgnbd": ModifiedBetaGeoModel,
+}
+SCORE_COLUMNS = ["customer_id", "p_alive", "expected_purchases", "clv"]
+FALLBACK_NOTE = (
+    "pooled-rate estimate: every customer buys at the pooled repeat rate rho = "
+    "sum(frequency)/sum(T); P(alive) = exp(-rho * (T - recency)), the chance of a gap at "
+    "least this long if still buying; expected purchases = P(alive) * rho * horizon; "
+    "CLV discounts them monthly and multiplies by the average purchase value"
+)
+
+
+@dataclass(frozen=True)
+class ClvOutcome:
+    """What the stage hands back to the pipeline.
+
+    ``scores``: one row per customer with a transaction before ``window.end``:
+    ``customer_id, p_alive, expected_purchases, clv``. ``summary``: JSON-ready facts for
+    run.json. ``diagnostics``: tables for the report, written as details/<name>.parquet.
+    """
+
+    scores: pd.DataFrame
+    summary: dict[str, Any]
+    diagnostics: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def _model_facts(model: ClvModel) -> dict[str, Any]:
+    return {
+        "params": dict(model.params_),
+        "standard_errors": {k: _finite(v) for k, v in model.standard_errors_.items()},
+        "log_likelihood": _finite(model.log_likelihood_),
+        "aic": _finite(model.aic_),
+        "bic": _finite(model.bic_),
+        "converged": bool(getattr(model, "converged_", True)),
+        "at_boundary": list(getattr(model, "boundary_", [])),
+    }
+
+
+def _spend(full: pd.DataFrame, settings: ClvSettings) -> tuple[np.ndarray, dict[str, Any]]:
+    """Expected value of one future purchase per customer: Gamma-Gamma, else the average."""
+    purchases = full["frequency"].to_numpy(float) + 1.0
+    average = float(full["total_value"].sum() / purchases.sum())
+    usable = full[(full["frequency"] > 0) & (full["monetary_value"] > 0)]
+    reason = None
+    if len(usable) >= settings.min_repeat_buyers:
+        try:
+            gg = GammaGammaModel().fit(usable[["frequency", "monetary_value"]])
+            mean = gg.population_mean_spend()
+            if not math.isfinite(mean):
+                raise ModelError("gammagamma: q <= 1, the mean spend is infinite")
+            own = full["monetary_value"].where(full["monetary_value"] > 0, 0.0)
+            freq = full["frequency"].where(full["monetary_value"] > 0, 0)
+            spend = gg.expected_spend(pd.DataFrame({"frequency": freq, "monetary_value": own}))
+            return spend, {"model": "gammagamma", **_model_facts(gg), "population_mean": mean}
+        except ModelError as exc:
+            reason = str(exc)
+    else:
+        reason = (
+            f"only {len(usable)} repeat buyer(s) with positive spend "
+            f"(min_repeat_buyers = {settings.min_repeat_buyers})"
+        )
+    return np.full(len(full), average), {
+        "model": "average_purchase_value",
+        "value": average,
+        "reason": reason,
+    }
+
+
+def _fallback_scores(full: pd.DataFrame, spend: np.ndarray, settings: ClvSettings) -> pd.DataFrame:
+    """The documented pooled-rate estimate (see FALLBACK_NOTE)."""
+    x = full["frequency"].to_numpy(float)
+    big_t = full["T"].to_numpy(float)
+    gap = big_t - full["recency"].to_numpy(float)
+    total_t = float(big_t.sum())
+    rho = float(x.sum()) / total_t if total_t > 0 else 0.0
+    p_alive = np.exp(-rho * gap)
+    horizon = horizon_units(settings.horizon_months, settings.time_unit)
+    rate = per_unit_discount_rate(settings.annual_discount_rate, settings.time_unit)
+    steps = max(1, math.ceil(settings.horizon_months - 1e-9))
+    ends = np.linspace(0, horizon, steps + 1)[1:]
+    discount = float(np.sum((horizon / steps) / (1 + rate) ** ends)) / horizon
+    expected = p_alive * rho * horizon
+    return pd.DataFrame(
+        {
+            "p_alive": p_alive,
+            "expected_purchases": expected,
+            "clv": expected * discount * spend * settings.margin_rate,
+        },
+        index=full.index,
+    )
+
+
+def _all_customers(transactions: ir.Table, end: date) -> pd.Series:
+    t = transactions.filter(transactions.date.cast("date") < end)
+    ids = t.select(customer_id=t.customer_id.cast("string")).distinct().to_pandas()
+    return ids["customer_id"]
+
+
+def lifetime_value(transactions: ir.Table, window: Window, settings: ClvSettings) -> ClvOutcome:
+    """Fit, select, refit and score; fall back to a simple estimate when data is too thin."""
+    missing = [c for c in ("customer_id", "date", "amount") if c not in transactions.columns]
+    if missing:
+        raise InputError(f"transactions: column(s) {missing} missing; found {transactions.columns}")
+    tx = transactions.mutate(customer_id=transactions.customer_id.cast("string"))
+    if settings.merge_period != "day":
+        return _lifetime_value(tx, window, settings, None)
+    # every summary below starts from the same purchase days: build them once, in the engine
+    periods = purchase_periods(tx, None, window.end, "day").cache()
+    try:
+        return _lifetime_value(tx, window, settings, periods)
+    finally:
+        periods.release()
+
+
+def _lifetime_value(
+    tx: ir.Table, window: Window, settings: ClvSettings, periods: ir.Table | None
+) -> ClvOutcome:
+    """The stage; ``periods`` holds the cached purchase days when merging by day."""
+    end = window.end
+    unit = settings.time_unit
+    opts: dict[str, Any] = {
+        "time_unit": unit,
+        "merge_period": settings.merge_period,
+        "periods": periods,
+    }
+    full = summary_from_transactions(tx, end, **opts).to_pandas()
+    summary: dict[str, Any] = {
+        "time_unit": unit,
+        "time_unit_days": unit_days(unit),
+        "merge_period": settings.merge_period,
+        "horizon_months": settings.horizon_months,
+        "horizon_units": horizon_units(settings.horizon_months, unit),
+        "annual_discount_rate": settings.annual_discount_rate,
+        "discount_rate_per_unit": per_unit_discount_rate(settings.annual_discount_rate, unit),
+        "margin_rate": settings.margin_rate,
+        "customers": len(full),
+        "repeat_buyers": int((full["frequency"] > 0).sum()),
+    }
+    diagnostics: dict[str, pd.DataFrame] = {}
+    everyone = _all_customers(tx, end)
+    if len(full) == 0:
+        summary.update(chosen=None, fallback="none", reason="no purchases before the as-of date")
+        scores = pd.DataFrame({"customer_id": everyone, "p_alive": 0.0})
+        scores["expected_purchases"] = 0.0
+        scores["clv"] = 0.0
+        return ClvOutcome(scores[SCORE_COLUMNS], summary, diagnostics)
+
+    spend, spend_facts = _spend(full, settings)
+    summary["spend"] = spend_facts
+    origin = pd.Timestamp(full["first_purchase"].min()).date()
+    history_days = (end - origin).days
+    holdout_days = settings.holdout_days or round(settings.holdout_share * history_days)
+    cal_end = end - timedelta(days=holdout_days)
+    summary["calibration_end"] = cal_end.isoformat()
+    summary["holdout_days"] = holdout_days
+
+    chosen: PurchaseModel | None = None
+    candidates: list[dict[str, Any]] = []
+    cal: pd.DataFrame | None = None
+    fitted_cal: dict[str, PurchaseModel] = {}
+    reason = None
+    if summary["repeat_buyers"] < settings.min_repeat_buyers:
+        reason = (
+            f"only {summary['repeat_buyers']} customer(s) made a repeat purchase; a model needs "
+            f"at least {settings.min_repeat_buyers} (clv.min_repeat_buyers)"
+        )
+    else:
+        if cal_end > origin:
+            cal = calibration_and_holdout(tx, cal_end, end, **opts).to_pandas()
+        cal_repeaters = int((cal["frequency"] > 0).sum()) if cal is not None else 0
+        holdout_ok = cal is not None and cal_repeaters >= settings.min_repeat_buyers
+        summary["selection"] = (
+            f"lowest holdout {settings.selection_metric}"
+            if holdout_ok
+            else "lowest BIC on all data"
+        )
+        for name in settings.candidates:
+            entry: dict[str, Any] = {"model": name}
+            try:
+                if holdout_ok:
+                    assert cal is not None
+                    m = CANDIDATES[name]().fit(cal)
+                    fitted_cal[name] = m
+                    entry["calibration"] = _model_facts(m)
+                    entry["holdout"] = holdout_metrics(m, cal)
+                    entry["score"] = entry["holdout"][settings.selection_metric]
+                else:
+                    m = CANDIDATES[name]().fit(full)
+                    entry["calibration"] = _model_facts(m)
+                    entry["score"] = m.bic_
+            except ModelError as exc:
+                entry["error"] = str(exc)
+            candidates.append(entry)
+        ranked = sorted(
+            (c for c in candidates if "score" in c and math.isfinite(c["score"])),
+            key=lambda c: c["score"],
+        )
+        errors = []
+        for entry in ranked:
+            try:
+                chosen = CANDIDATES[entry["model"]]().fit(full)
+                summary["chosen"] = {"model": entry["model"], **_model_facts(chosen)}
+                break
+            except ModelError as exc:
+                errors.append(f"{entry['model']}: {exc}")
+        if chosen is None:
+            reason = "no candidate model could be fitted: " + "; ".join(
+                [c.get("error", "") for c in candidates if "error" in c] + errors
+            )
+    summary["candidates"] = candidates
+
+    if chosen is None:
+        summary.update(chosen=None, fallback="pooled_rate", reason=reason, method=FALLBACK_NOTE)
+        values = _fallback_scores(full, spend, settings)
+    else:
+        summary["fallback"] = None
+        values = customer_lifetime_value(
+            chosen,
+            full,
+            spend * settings.margin_rate,
+            horizon_months=settings.horizon_months,
+            annual_discount_rate=settings.annual_discount_rate,
+            time_unit=unit,
+        )
+        name = summary["chosen"]["model"]
+        big_t = float(full["T"].max())
+        diagnostics["clv_frequency_recency"] = frequency_recency_matrix(
+            chosen, big_t, horizon_units(settings.horizon_months, unit)
+        )
+        if name in fitted_cal and cal is not None:
+            cal_model = fitted_cal[name]
+            diagnostics["clv_calibration"] = calibration_by_frequency(cal_model, cal)
+            periods = math.ceil(history_days / unit_days(unit))
+            actual = repeat_purchases_by_period(tx, origin, end, **opts).to_pandas()
+            cohorts = birth_cohorts(tx, origin, cal_end, **opts).to_pandas()
+            diagnostics["clv_tracking"] = tracking(
+                cal_model, cohorts, actual, periods, (cal_end - origin).days / unit_days(unit)
+            )
+    if candidates:
+        diagnostics["clv_candidates"] = pd.DataFrame(
+            [
+                {
+                    "model": c["model"],
+                    "chosen": bool(summary.get("chosen"))
+                    and c["model"] == summary["chosen"]["model"],
+                    "log_likelihood": c.get("calibration", {}).get("log_likelihood"),
+                    **{k: v for k, v in c.get("holdout", {}).items()},
+                    "error": c.get("error"),
+                }
+                for c in candidates
+            ]
+        )
+
+    scored = pd.concat([full[["customer_id"]], values], axis=1)
+    scores = pd.DataFrame({"customer_id": everyone}).merge(scored, on="customer_id", how="left")
+    summary["customers_without_purchases"] = int(scores["p_alive"].isna().sum())
+    scores = scores.fillna({"p_alive": 0.0, "expected_purchases": 0.0, "clv": 0.0})
+    scores = scores.sort_values("customer_id", ignore_index=True)
+    return ClvOutcome(scores[SCORE_COLUMNS], summary, diagnostics)

@@ -1,0 +1,110 @@
+"""R/F/M scores (1-5, 5 best) and the customary readable segments.
+
+Scores come from each customer's percentile rank, so ties share a score and the split is
+the same on every engine. Segments follow the widely used R × FM grid (Champions, Loyal,
+Potential Loyalist, New, Promising, Need Attention, About to Sleep, At Risk, Can't Lose
+Them, Hibernating, Lost); the policy can redraw its bounds.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RfmSegmentRule(BaseModel):
+    """One named cell of the R × FM grid; the first matching rule wins."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    recency: tuple[int, int] = Field(description="Inclusive range of the R score (1..5).")
+    frequency_monetary: tuple[int, int] = Field(
+        description="Inclusive range of the FM score, the rounded mean of F and M (1..5)."
+    )
+
+
+DEFAULT_SEGMENTS: tuple[RfmSegmentRule, ...] = tuple(
+    RfmSegmentRule(name=n, recency=r, frequency_monetary=fm)
+    for n, r, fm in (
+        ("Champions", (5, 5), (4, 5)),
+        ("Loyal", (3, 4), (4, 5)),
+        ("Potential Loyalist", (4, 5), (2, 3)),
+        ("New", (5, 5), (1, 1)),
+        ("Promising", (4, 4), (1, 1)),
+        ("Need Attention", (3, 3), (3, 3)),
+        ("About to Sleep", (3, 3), (1, 2)),
+        ("Can't Lose Them", (1, 2), (5, 5)),
+        ("At Risk", (1, 2), (3, 4)),
+        ("Hibernating", (2, 2), (1, 2)),
+        ("Lost", (1, 1), (1, 2)),
+    )
+)
+
+
+class RfmSettings(BaseModel):
+    """How customers are graded on recency, frequency and monetary value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    segments: list[RfmSegmentRule] = Field(
+        default_factory=lambda: list(DEFAULT_SEGMENTS),
+        description="Ordered R × FM grid of segment names; the first matching rule wins.",
+    )
+
+
+def _band(rank: ir.FloatingValue) -> ir.IntegerValue:
+    """Percentile rank 0..1 -> score 1..5 (quintiles; ties share a score)."""
+    return (rank * 5).floor().clip(upper=4).cast("int64") + 1
+
+
+def _score(value: ir.NumericValue, *, higher_is_better: bool) -> ir.IntegerValue:
+    order = value if higher_is_better else -value
+    return _band(ibis.percent_rank().over(order_by=order))
+
+
+def rfm_scores(facts: ir.Table, settings: RfmSettings | None = None) -> ir.Table:
+    """Add ``r_score, f_score, m_score, rfm_score ("545") and rfm_segment`` to customer facts.
+
+    Customers who never bought get null scores and the segment "No purchases"; those with
+    no order in the window score 1 on F and M.
+    """
+    settings = settings or RfmSettings()
+    bought = facts.filter(facts.last_purchase.notnull())
+    never = facts.filter(facts.last_purchase.isnull())
+    active = bought.frequency > 0
+    # F and M are ranked among customers who bought in the window; the others score 1
+    f_rank = ibis.percent_rank().over(group_by=active, order_by=bought.frequency)
+    m_rank = ibis.percent_rank().over(group_by=active, order_by=bought.monetary)
+    scored = bought.mutate(
+        r_score=_score(bought.recency_days, higher_is_better=False),
+        f_score=ibis.ifelse(active, _band(f_rank), 1),
+        m_score=ibis.ifelse(active, _band(m_rank), 1),
+    )
+    fm = ((scored.f_score + scored.m_score) / 2.0 + 0.01).round(0).cast("int64")
+    segment = ibis.cases(
+        *[
+            (
+                scored.r_score.between(rule.recency[0], rule.recency[1])
+                & fm.between(rule.frequency_monetary[0], rule.frequency_monetary[1]),
+                ibis.literal(rule.name),
+            )
+            for rule in settings.segments
+        ],
+        else_=ibis.literal("Other"),
+    )
+    scored = scored.mutate(
+        rfm_score=scored.r_score.cast("string").concat(
+            scored.f_score.cast("string"), scored.m_score.cast("string")
+        ),
+        rfm_segment=segment,
+    )
+    missing = never.mutate(
+        r_score=ibis.null("int64"),
+        f_score=ibis.null("int64"),
+        m_score=ibis.null("int64"),
+        rfm_score=ibis.null("string"),
+        rfm_segment=ibis.literal("No purchases"),
+    )
+    return scored.union(missing.select(*scored.columns))

@@ -1,0 +1,294 @@
+"""The analysis pipeline: book -> facts -> ... -> scorecard and portfolio figures.
+
+``analyze`` is the one entry point the CLI, the report and notebooks share. Stages are
+functions over Ibis tables; the scorecard is executed once, at the end, into Arrow.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+import pyarrow as pa
+
+from tierwise import __version__
+from tierwise.book.book import Book, default_as_of, read_book
+from tierwise.book.mapping import BookMapping
+from tierwise.clv.stage import lifetime_value
+from tierwise.metrics.concentration import portfolio_profit_figures
+from tierwise.metrics.cost_to_serve import activity_issues
+from tierwise.metrics.facts import customer_facts
+from tierwise.metrics.profitability import customer_profitability
+from tierwise.metrics.rfm import rfm_scores
+from tierwise.policy.alignment import align_service
+from tierwise.policy.io import DEFAULT_SOURCE, load_policy
+from tierwise.policy.schema import Policy
+from tierwise.progress import Progress, Stopwatch
+from tierwise.segment.stage import segment_customers
+from tierwise.window import Window
+
+SCORECARD_ORDER = (
+    "customer_id",
+    "name",
+    "owner",
+    "revenue",
+    "gross_margin",
+    "margin_estimated",
+    "cost_to_serve",
+    "net_profit",
+    "orders",
+    "first_purchase",
+    "last_purchase",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "rfm_score",
+    "rfm_segment",
+    "tenure_days",
+)
+
+
+@dataclass
+class AnalysisResult:
+    """Everything one run produced. ``write(dir)`` makes the run folder of CONTRACT §3."""
+
+    book: Book
+    policy: Policy
+    policy_source: str
+    window: Window
+    scorecard_arrow: pa.Table
+    portfolio: dict[str, Any]
+    details: dict[str, pd.DataFrame] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    stage_summaries: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def as_of(self) -> date:
+        return self.window.end
+
+    @property
+    def scorecard(self) -> pd.DataFrame:
+        """The scorecard as a pandas DataFrame (converted from Arrow; nothing is re-run)."""
+        return self.scorecard_arrow.to_pandas()
+
+    def run_info(self) -> dict[str, Any]:
+        return {
+            "tierwise_version": __version__,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "book": self.book.source,
+            "preset": self.book.preset,
+            "as_of": self.window.end.isoformat(),
+            "window": {
+                "start": self.window.start.isoformat(),
+                "end": self.window.end.isoformat(),
+                "days": self.window.days,
+            },
+            "policy_source": self.policy_source,
+            "policy_is_default": self.policy_source == DEFAULT_SOURCE,
+            "policy": self.policy.model_dump(mode="json"),
+            "inputs": self.book.accounting_dict(),
+            "missing_tables": self.book.missing,
+            "warnings": [*self.book.warnings, *self.portfolio.get("warnings", [])],
+            "stages": self.stage_summaries,
+            "timings_seconds": self.timings,
+        }
+
+    def write(self, out_dir: str | Path) -> Path:
+        from tierwise.run_folder import write_run
+
+        return write_run(self, Path(out_dir))
+
+
+def analyze(
+    book: str | Path | Book,
+    *,
+    policy: Policy | str | Path | None = None,
+    as_of: date | None = None,
+    preset: str | None = None,
+    mapping: BookMapping | None = None,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> AnalysisResult:
+    """Analyse a book (a path, URL or an already read ``Book``) under a policy.
+
+    ``policy`` may be a ``Policy``, a path to a policy file, or None for the built-in
+    default. ``as_of`` defaults to the day after the last accepted transaction.
+    """
+    if isinstance(policy, Policy):
+        resolved_policy, policy_source = policy, "given as a Policy object"
+    else:
+        resolved_policy, policy_source = load_policy(policy)
+    watch = Stopwatch(progress, total_stages=len(STAGES) + (0 if isinstance(book, Book) else 1))
+    if not isinstance(book, Book):
+        book_mapping = (
+            resolved_policy.book if mapping is None else resolved_policy.book.merged(mapping)
+        )
+        with watch.stage("read and validate"):
+            book = read_book(
+                book,
+                preset=preset,
+                mapping=book_mapping,
+                fx_rates=resolved_policy.analysis.fx_rates,
+                currency=resolved_policy.analysis.currency,
+                today=today,
+            )
+    window = Window.ending(as_of or default_as_of(book), resolved_policy.analysis.window_days)
+    con = book.con
+    summaries: dict[str, Any] = {}
+    details: dict[str, pd.DataFrame] = {}
+    portfolio: dict[str, Any] = {}
+
+    with watch.stage("customer facts"):
+        facts = customer_facts(
+            book.transactions,
+            window,
+            resolved_policy.analysis.default_margin_rate,
+            customers=book.table("customers"),
+        )
+        facts = con.create_table("tw_facts", facts, overwrite=True)
+        scored = rfm_scores(facts, resolved_policy.rfm)
+
+    with watch.stage("cost-to-serve and profit"):
+        activities = book.table("activities")
+        profit = customer_profitability(
+            facts,
+            activities,
+            book.table("customers"),
+            resolved_policy.costs,
+            window,
+            transactions=book.transactions,
+        )
+        if activities is not None:
+            summaries["activities"] = activity_issues(activities, resolved_policy.costs, window)
+        rfm_part = scored.select(
+            "customer_id", *[c for c in scored.columns if c not in facts.columns]
+        )
+        scorecard = _attach(con, profit, rfm_part)
+        scorecard = _attach(con, scorecard, _customer_attributes(book.table("customers")))
+
+    with watch.stage("lifetime value"):
+        clv = lifetime_value(book.transactions, window, resolved_policy.clv)
+        summaries["clv"] = clv.summary
+        details.update(clv.diagnostics)
+        scorecard = _attach(con, scorecard, clv.scores)
+
+    with watch.stage("value, tiers and relationship levels"):
+        segments = segment_customers(
+            scorecard,
+            transactions=book.transactions,
+            customers=book.table("customers"),
+            signals=book.table("signals"),
+            settings=resolved_policy.segmentation,
+            window=window,
+        )
+        portfolio.update(segments.portfolio)
+        details.update(segments.details)
+        scorecard = _attach(con, scorecard, segments.scores)
+
+    with watch.stage("service alignment and capacity"):
+        service = align_service(
+            scorecard,
+            activities=activities,
+            customers=book.table("customers"),
+            policy=resolved_policy,
+            window=window,
+        )
+        portfolio.update(service.portfolio)
+        details.update(service.details)
+        scorecard = _attach(con, scorecard, service.scores)
+
+    with watch.stage("portfolio figures"):
+        portfolio = {**_totals(scorecard), **portfolio_profit_figures(scorecard), **portfolio}
+
+    with watch.stage("scorecard"):
+        arrow = _ordered(scorecard).to_pyarrow()
+    watch.finish()
+    return AnalysisResult(
+        book=book,
+        policy=resolved_policy,
+        policy_source=policy_source,
+        window=window,
+        scorecard_arrow=arrow,
+        portfolio=portfolio,
+        details=details,
+        timings=watch.timings,
+        stage_summaries=summaries,
+    )
+
+
+STAGES = (
+    "customer facts",
+    "cost-to-serve and profit",
+    "lifetime value",
+    "value, tiers and relationship levels",
+    "service alignment and capacity",
+    "portfolio figures",
+    "scorecard",
+)
+
+
+def _attach(con: Any, base: ir.Table, extra: ir.Table | pd.DataFrame | None) -> ir.Table:
+    """Left-join a stage's per-customer columns onto the scorecard and materialise it.
+
+    Materialising after each stage keeps every later stage reading one compact table
+    instead of re-running the whole chain of expressions.
+    """
+    if extra is None:
+        return base
+    table = ibis.memtable(extra) if isinstance(extra, pd.DataFrame) else extra
+    new = [c for c in table.columns if c != "customer_id" and c not in base.columns]
+    table = table.select("customer_id", *new).mutate(customer_id=table.customer_id.cast("string"))
+    joined = base.left_join(table, "customer_id").select(base, *[table[c] for c in new])
+    return con.create_table(f"tw_scorecard_{next(_SCORECARD_VERSIONS)}", joined, overwrite=True)
+
+
+_SCORECARD_VERSIONS = itertools.count(1)
+
+
+def _customer_attributes(customers: ir.Table | None) -> ir.Table | None:
+    if customers is None:
+        return None
+    return customers.select(
+        *[c for c in customers.columns if c in ("customer_id", "name", "owner")]
+    )
+
+
+def _ordered(scorecard: ir.Table) -> ir.Table:
+    first = [c for c in SCORECARD_ORDER if c in scorecard.columns]
+    rest = [c for c in scorecard.columns if c not in first]
+    return scorecard.select(*first, *rest).order_by("customer_id")
+
+
+def _totals(scorecard: ir.Table) -> dict[str, Any]:
+    totals = (
+        scorecard.aggregate(
+            customers=scorecard.count(),
+            buyers=(scorecard.orders > 0).sum(),
+            revenue=scorecard.revenue.sum(),
+            gross_margin=scorecard.gross_margin.sum(),
+            cost_to_serve=scorecard.cost_to_serve.sum(),
+            net_profit=scorecard.net_profit.sum(),
+            loss_makers=(scorecard.net_profit < 0).sum(),
+            effort_hours=scorecard.effort_hours.sum(),
+            margin_estimated=scorecard.margin_estimated.any(),
+        )
+        .execute()
+        .iloc[0]
+    )
+    return {
+        "customers": int(totals["customers"]),
+        "customers_buying_in_window": int(totals["buyers"] or 0),
+        "revenue": float(totals["revenue"] or 0.0),
+        "gross_margin": float(totals["gross_margin"] or 0.0),
+        "gross_margin_estimated": bool(totals["margin_estimated"]),
+        "cost_to_serve": float(totals["cost_to_serve"] or 0.0),
+        "net_profit": float(totals["net_profit"] or 0.0),
+        "loss_makers": int(totals["loss_makers"] or 0),
+        "effort_hours": float(totals["effort_hours"] or 0.0),
+    }

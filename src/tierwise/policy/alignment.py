@@ -1,0 +1,344 @@
+"""Effort against entitlement: which accounts get more, or less, than their tier promises.
+
+The pipeline's policy stage: ``align_service`` scores every customer against the
+service policy, then adds the team's capacity and the strategic set the hours allow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+import pyarrow as pa
+
+from tierwise.errors import InputError, PolicyError
+from tierwise.policy.capacity import capacity_summary, json_records
+from tierwise.policy.optimise import optimise_strategic_tier
+from tierwise.policy.service import DAYS_PER_MONTH, ServiceSettings
+from tierwise.window import Window
+
+if TYPE_CHECKING:
+    from tierwise.policy.schema import Policy
+
+#: Hourly cost of a person's time when neither the caller nor the cost model gives one.
+DEFAULT_HOURLY_RATE = 60.0
+
+ALIGNMENT_COLUMNS = (
+    "customer_id",
+    "entitled_hours",
+    "alignment",
+    "hours_gap",
+    "money_at_stake",
+    "cadence_missed",
+    "days_since_touch",
+    "service_notes",
+)
+_REQUIRED = ("customer_id", "tier")
+
+
+@dataclass(frozen=True)
+class ServiceOutcome:
+    """What the service stage adds to a run.
+
+    ``scores`` has one row per customer (``ALIGNMENT_COLUMNS``); ``portfolio`` holds
+    the JSON-ready ``alignment``, ``capacity``, ``capacity_optimised`` and ``warnings``;
+    ``details`` holds the tables behind the charts, by name.
+    """
+
+    scores: pd.DataFrame
+    portfolio: dict[str, Any]
+    details: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def role_hourly_rates(
+    service: ServiceSettings, hourly_rates: Mapping[str, float] | float | None
+) -> dict[str, float]:
+    """One rate per role that owns a tier: a mapping by role, one rate for all, or the default."""
+    roles = {model.owner_role for model in service.tiers.values()}
+    if hourly_rates is None:
+        return dict.fromkeys(roles, DEFAULT_HOURLY_RATE)
+    if isinstance(hourly_rates, int | float):
+        return dict.fromkeys(roles, float(hourly_rates))
+    return {role: float(hourly_rates.get(role, DEFAULT_HOURLY_RATE)) for role in roles}
+
+
+def policy_hourly_rates(policy: Policy) -> dict[str, float] | None:
+    """The cost model's rate per role, so money at stake uses the same rates as cost-to-serve.
+
+    A role the cost model does not price gets the rate of its ``default_role``.
+    """
+    costs = getattr(policy, "costs", None)
+    rates = getattr(costs, "hourly_rates", None)
+    if not rates:
+        return None
+    fallback = rates.get(getattr(costs, "default_role", ""), DEFAULT_HOURLY_RATE)
+    roles = {model.owner_role for model in policy.service.tiers.values()}
+    return {role: float(rates.get(role, fallback)) for role in roles}
+
+
+def _memtable(rows: list[dict[str, Any]], schema: dict[str, str]) -> ir.Table:
+    """A small in-memory table of policy entries, typed even when empty."""
+    arrow_schema = ibis.schema(schema).to_pyarrow()
+    return ibis.memtable(pa.Table.from_pylist(rows, schema=arrow_schema))
+
+
+def _tier_table(service: ServiceSettings, rates: Mapping[str, float]) -> ir.Table:
+    rows = [
+        {
+            "tier": name,
+            "owner_role": model.owner_role,
+            "tier_hours_per_month": float(model.hours_per_month),
+            "tier_max_days": service.cadence.max_days_without_touch.get(name),
+            "hourly_rate": rates[model.owner_role],
+        }
+        for name, model in service.tiers.items()
+    ]
+    schema = {
+        "tier": "string",
+        "owner_role": "string",
+        "tier_hours_per_month": "float64",
+        "tier_max_days": "int64",
+        "hourly_rate": "float64",
+    }
+    return _memtable(rows, schema)
+
+
+def service_note(service: ServiceSettings, customer_id: str) -> str:
+    """The tailoring of one account in one line, shown beside the account everywhere."""
+    t = service.tailoring[customer_id]
+    parts = [f"Tailored: {t.reason}"]
+    if t.hours_per_month is not None:
+        parts.append(f"{t.hours_per_month:g} h/month instead of the tier's")
+    if t.extra_hours_per_month:
+        parts.append(f"{t.extra_hours_per_month:+g} h/month")
+    if t.max_days_without_touch is not None:
+        parts.append(f"touch at least every {t.max_days_without_touch} days")
+    if t.add_commitments:
+        parts.append("plus " + ", ".join(t.add_commitments))
+    if t.remove_commitments:
+        parts.append("without " + ", ".join(t.remove_commitments))
+    return "; ".join(parts)
+
+
+def _tailoring_table(service: ServiceSettings) -> ir.Table:
+    rows = [
+        {
+            "customer_id": cid,
+            "t_hours_per_month": t.hours_per_month,
+            "t_extra_hours": float(t.extra_hours_per_month),
+            "t_max_days": t.max_days_without_touch,
+            "service_notes": service_note(service, cid),
+        }
+        for cid, t in service.tailoring.items()
+    ]
+    schema = {
+        "customer_id": "string",
+        "t_hours_per_month": "float64",
+        "t_extra_hours": "float64",
+        "t_max_days": "int64",
+        "service_notes": "string",
+    }
+    return _memtable(rows, schema)
+
+
+def _last_touch(activities: ir.Table | None, service: ServiceSettings, window: Window) -> ir.Table:
+    """Latest touch per customer before the as-of date (touches before the window count)."""
+    if activities is None:
+        return _memtable([], {"customer_id": "string", "last_touch": "date"})
+    acts = activities.filter(activities.date < ibis.timestamp(pd.Timestamp(window.end)))
+    if service.cadence.touch_types:
+        acts = acts.filter(acts.type.isin(service.cadence.touch_types))
+    return acts.group_by("customer_id").aggregate(last_touch=acts.date.max().date())
+
+
+def _effort_from_activities(activities: ir.Table | None, window: Window) -> ir.Table:
+    if activities is None or "minutes" not in activities.columns:
+        raise InputError(
+            "scorecard has no column 'effort_hours' and activities carry no 'minutes'; "
+            "run the cost-to-serve stage first or add minutes to the activities table"
+        )
+    start, end = pd.Timestamp(window.start), pd.Timestamp(window.end)
+    acts = activities.filter((activities.date >= start) & (activities.date < end))
+    return acts.group_by("customer_id").aggregate(effort_hours=acts.minutes.sum() / 60.0)
+
+
+def _left_join(left: ir.Table, right: ir.Table, key: str) -> ir.Table:
+    """Left join on one key, keeping a single key column."""
+    other = right.rename({f"_{key}_right": key})
+    joined = left.left_join(other, left[key] == other[f"_{key}_right"])
+    return joined.drop(f"_{key}_right")
+
+
+def score_alignment(
+    scorecard: ir.Table,
+    *,
+    service: ServiceSettings,
+    window: Window,
+    activities: ir.Table | None = None,
+    hourly_rates: Mapping[str, float] | float | None = None,
+) -> ir.Table:
+    """Per customer: entitlement, gap, alignment, money at stake and cadence, lazily.
+
+    Keeps the scorecard's columns and adds ``owner_role``, ``hourly_rate`` and
+    ``hours_if_<optimiser tier>`` for the capacity views, besides ``ALIGNMENT_COLUMNS``.
+    """
+    missing = [c for c in _REQUIRED if c not in scorecard.columns]
+    if missing:
+        raise InputError(f"scorecard lacks column(s) {missing}; the tiering stage must run first")
+    sc = scorecard
+    if "effort_hours" not in sc.columns:
+        effort = _effort_from_activities(activities, window)
+        sc = _left_join(sc, effort, "customer_id").mutate(
+            effort_hours=ibis.coalesce(ibis._.effort_hours, 0.0)
+        )
+    for col in ("owner", "name"):
+        if col not in sc.columns:
+            sc = sc.mutate(**{col: ibis.null("string")})
+    for col in ("revenue", "net_profit", "cev", "strategic_score"):
+        if col not in sc.columns:
+            sc = sc.mutate(**{col: ibis.null("float64")})
+    rates = role_hourly_rates(service, hourly_rates)
+    drop = [c for c in ("entitled_hours", "alignment", "service_notes") if c in sc.columns]
+    sc = sc.drop(*drop) if drop else sc
+    joined = sc.mutate(customer_id=sc.customer_id.cast("string"))
+    joined = _left_join(joined, _tier_table(service, rates), "tier")
+    joined = _left_join(joined, _tailoring_table(service), "customer_id")
+    joined = _left_join(joined, _last_touch(activities, service, window), "customer_id")
+    months = window.days / DAYS_PER_MONTH
+    monthly = ibis.coalesce(joined.t_hours_per_month, joined.tier_hours_per_month) + ibis.coalesce(
+        joined.t_extra_hours, 0.0
+    )
+    entitled = ibis.greatest(monthly, 0.0) * months
+    rules = service.alignment
+    effort = ibis.coalesce(joined.effort_hours.cast("float64"), 0.0)
+    gap = effort - entitled
+    band = ibis.greatest(entitled * rules.tolerance, rules.min_gap_hours)
+    alignment = ibis.cases(
+        (gap > band, "over_served"), (gap < -band, "under_served"), else_="aligned"
+    )
+    days_since = ibis.date(window.end).delta(joined.last_touch, unit="day")
+    max_days = ibis.coalesce(joined.t_max_days, joined.tier_max_days)
+    missed = max_days.notnull() & (joined.last_touch.isnull() | (days_since > max_days))
+    target = service.optimiser.tier
+    target_monthly = ibis.coalesce(
+        joined.t_hours_per_month, service.tiers[target].hours_per_month
+    ) + ibis.coalesce(joined.t_extra_hours, 0.0)
+    scored = joined.mutate(
+        effort_hours=effort,
+        entitled_hours=entitled,
+        hours_gap=gap,
+        alignment=alignment,
+        money_at_stake=ibis.ifelse(alignment == "aligned", 0.0, gap.abs() * joined.hourly_rate),
+        cadence_missed=missed,
+        days_since_touch=days_since.cast("int64"),
+        service_notes=ibis.coalesce(joined.service_notes, ""),
+        **{f"hours_if_{target}": ibis.greatest(target_monthly, 0.0) * months},
+    )
+    helpers = ["tier_hours_per_month", "tier_max_days", "t_hours_per_month", "t_extra_hours"]
+    return scored.drop("t_max_days", *helpers)
+
+
+def _ranked(frame: pd.DataFrame, kind: str, limit: int) -> list[dict[str, Any]]:
+    cols = ["customer_id", "name", "owner", "tier", "effort_hours", "entitled_hours", "hours_gap"]
+    cols += ["money_at_stake", "service_notes"]
+    chosen = frame.loc[frame["alignment"] == kind, cols].copy()
+    chosen["abs_gap"] = chosen["hours_gap"].abs()
+    chosen = chosen.sort_values(["money_at_stake", "abs_gap"], ascending=False).head(limit)
+    return json_records(chosen.drop(columns="abs_gap"))
+
+
+def alignment_summary(frame: pd.DataFrame, *, limit: int) -> dict[str, Any]:
+    """Counts, hours and money over and under, and the ranked lists (capped at ``limit``)."""
+    counts = frame["alignment"].value_counts()
+    over = frame[frame["alignment"] == "over_served"]
+    under = frame[frame["alignment"] == "under_served"]
+    missed = frame[frame["cadence_missed"].fillna(False).astype(bool)]
+    cadence_cols = ["customer_id", "name", "owner", "tier", "days_since_touch"]
+    cadence = missed.sort_values("days_since_touch", ascending=False, na_position="first")
+    return {
+        "customers": len(frame),
+        "over_served": int(counts.get("over_served", 0)),
+        "under_served": int(counts.get("under_served", 0)),
+        "aligned": int(counts.get("aligned", 0)),
+        "hours_over": round(float(over["hours_gap"].sum()), 2),
+        "hours_under": round(float(-under["hours_gap"].sum()), 2),
+        "money_over": round(float(over["money_at_stake"].sum()), 2),
+        "money_under": round(float(under["money_at_stake"].sum()), 2),
+        "cadence_missed": len(missed),
+        "top_over_served": _ranked(frame, "over_served", limit),
+        "top_under_served": _ranked(frame, "under_served", limit),
+        "cadence_missed_accounts": json_records(cadence[cadence_cols].head(limit)),
+    }
+
+
+def _check_tiers(scored: ir.Table, service: ServiceSettings) -> None:
+    unknown = scored.filter(scored.owner_role.isnull()).select("tier").distinct().limit(20)
+    values = unknown.execute()["tier"].tolist()
+    if values:
+        raise PolicyError(
+            f"scorecard column 'tier' holds {values}, which have no service model in "
+            f"service.tiers ({sorted(service.tiers)}); add a model for each tier"
+        )
+
+
+def _tailoring_warnings(frame: pd.DataFrame, service: ServiceSettings) -> list[str]:
+    absent = sorted(set(service.tailoring) - set(frame["customer_id"]))
+    if not absent:
+        return []
+    shown = ", ".join(absent[:20]) + (" …" if len(absent) > 20 else "")
+    return [
+        f"service.tailoring names {len(absent)} customer id(s) not in the book: {shown}; "
+        "check the ids or remove those entries"
+    ]
+
+
+def align_service(
+    scorecard: ir.Table,
+    *,
+    activities: ir.Table | None,
+    customers: ir.Table | None,
+    policy: Policy,
+    window: Window,
+    hourly_rates: Mapping[str, float] | float | None = None,
+) -> ServiceOutcome:
+    """Judge every account's effort against its entitlement, and the team against the policy.
+
+    ``customers`` is accepted for the pipeline's uniform call and is not needed: the
+    scorecard already carries name and owner. Stops with ``PolicyError`` when the
+    scorecard holds a tier the policy has no service model for. ``hourly_rates`` (per
+    role, or one for all) prices the hours at stake; by default the cost model's rates.
+    """
+    del customers
+    service = policy.service
+    rates = hourly_rates if hourly_rates is not None else policy_hourly_rates(policy)
+    scored = score_alignment(
+        scorecard, service=service, window=window, activities=activities, hourly_rates=rates
+    )
+    _check_tiers(scored, service)
+    frame = scored.execute()
+    frame["days_since_touch"] = frame["days_since_touch"].astype("Int64")
+    frame["cadence_missed"] = frame["cadence_missed"].astype(bool)
+    warnings = _tailoring_warnings(frame, service)
+    capacity, capacity_details, capacity_warnings = capacity_summary(
+        frame, service=service, window=window, activities=activities
+    )
+    optimised, optimised_detail = optimise_strategic_tier(frame, service=service, window=window)
+    scores = frame[list(ALIGNMENT_COLUMNS)].reset_index(drop=True)
+    chart_cols = ["customer_id", "name", "owner", "tier", "effort_hours", "entitled_hours"]
+    chart_cols += ["hours_gap", "alignment", "money_at_stake", "cadence_missed"]
+    details = {
+        "service_alignment": frame[chart_cols].reset_index(drop=True),
+        **capacity_details,
+        "capacity_optimised": optimised_detail,
+    }
+    portfolio = {
+        "alignment": alignment_summary(frame, limit=service.alignment.list_limit),
+        "capacity": capacity,
+        "capacity_optimised": optimised,
+        "warnings": warnings + capacity_warnings,
+    }
+    return ServiceOutcome(scores=scores, portfolio=portfolio, details=details)

@@ -1,0 +1,110 @@
+"""Charts of the service policy: effort against entitlement, capacity, tier migration.
+
+Each function takes a table from the run's details (or a comparison) and returns an
+Altair chart; the report decides where it goes. Nothing here computes a figure.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+ALIGNMENT_COLOURS = alt.Scale(
+    domain=["over_served", "aligned", "under_served"], range=["#d95f02", "#7f7f7f", "#1b9e77"]
+)
+
+
+def effort_vs_entitlement(alignment: pd.DataFrame, *, width: int = 520) -> alt.LayerChart:
+    """Each account: hours it got (y) against hours its tier entitles it to (x).
+
+    Points above the diagonal are over-served, below it under-served. Expects the
+    ``service_alignment`` details table.
+    """
+    data = alignment[
+        ["customer_id", "name", "owner", "tier", "effort_hours", "entitled_hours", "alignment"]
+    ].copy()
+    top = float(max(data["effort_hours"].max(), data["entitled_hours"].max(), 1.0))
+    diagonal = pd.DataFrame({"entitled_hours": [0.0, top], "effort_hours": [0.0, top]})
+    points = (
+        alt.Chart(data)
+        .mark_circle(size=60, opacity=0.7)
+        .encode(
+            x=alt.X("entitled_hours:Q", title="Entitled hours (tier and tailoring)"),
+            y=alt.Y("effort_hours:Q", title="Hours spent in the window"),
+            color=alt.Color("alignment:N", scale=ALIGNMENT_COLOURS, title="Alignment"),
+            shape=alt.Shape("tier:N", title="Tier"),
+            tooltip=["customer_id", "name", "owner", "tier", "effort_hours", "entitled_hours"],
+        )
+    )
+    line = (
+        alt.Chart(diagonal)
+        .mark_line(strokeDash=[4, 4], color="#444")
+        .encode(x="entitled_hours:Q", y="effort_hours:Q")
+    )
+    return (line + points).properties(
+        width=width, height=width * 0.75, title="Effort against entitlement"
+    )
+
+
+def capacity_by_person(people: pd.DataFrame, *, width: int = 520) -> alt.Chart:
+    """Hours each person's accounts require against the hours the person has."""
+    long = people.melt(
+        id_vars=["person", "role"],
+        value_vars=["required_hours", "available_hours", "effort_hours"],
+        var_name="measure",
+        value_name="hours",
+    )
+    long["measure"] = long["measure"].map(
+        {"required_hours": "required", "available_hours": "available", "effort_hours": "spent"}
+    )
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("person:N", title=None, sort="-x"),
+            x=alt.X("hours:Q", title="Hours over the window"),
+            yOffset=alt.YOffset("measure:N", sort=["available", "required", "spent"]),
+            color=alt.Color("measure:N", title=None),
+            tooltip=["person", "role", "measure", alt.Tooltip("hours:Q", format=",.0f")],
+        )
+        .properties(width=width, title="Capacity by person")
+    )
+
+
+def capacity_by_tier(tiers: pd.DataFrame, *, width: int = 520) -> alt.Chart:
+    """Per tier: the hours the policy requires against the hours actually spent."""
+    long = tiers.melt(
+        id_vars=["tier"],
+        value_vars=["required_hours", "effort_hours"],
+        var_name="measure",
+        value_name="hours",
+    )
+    long["measure"] = long["measure"].map({"required_hours": "required", "effort_hours": "spent"})
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("tier:N", title=None, sort=list(tiers["tier"])),
+            xOffset=alt.XOffset("measure:N"),
+            y=alt.Y("hours:Q", title="Hours over the window"),
+            color=alt.Color("measure:N", title=None),
+            tooltip=["tier", "measure", alt.Tooltip("hours:Q", format=",.0f")],
+        )
+        .properties(width=width, title="Hours by tier: policy against practice")
+    )
+
+
+def migration_matrix(matrix: pd.DataFrame, *, width: int = 360) -> alt.LayerChart:
+    """Customers by tier in the baseline run (rows) and the alternative (columns)."""
+    named = matrix.rename_axis(index="tier_a", columns=None).reset_index()
+    data = named.melt(id_vars="tier_a", var_name="tier_b", value_name="customers")
+    base = alt.Chart(data).encode(
+        y=alt.Y("tier_a:N", title="Tier in run A", sort=list(matrix.index)),
+        x=alt.X("tier_b:N", title="Tier in run B", sort=list(matrix.columns)),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("customers:Q", scale=alt.Scale(scheme="blues"), title="Customers"),
+        tooltip=["tier_a", "tier_b", "customers"],
+    )
+    labels = base.mark_text().encode(text="customers:Q")
+    return (cells + labels).properties(width=width, height=width, title="Tier migration")

@@ -1,0 +1,483 @@
+"""The report's own charts, for what the domain chart modules do not draw (yet).
+
+Every function takes a small, already aggregated or sampled table, so the page stays
+light whatever the size of the book. Colours match ``tierwise.report.charts.profit``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+WIDTH = 420
+HEIGHT = 260
+PROFIT = "#2f7d4f"
+LOSS = "#b8423a"
+HOURS = "#4a6fa5"
+NEUTRAL = "#8a94a6"
+AMBER = "#c98a1b"
+LEVEL_COLOURS = {"1": PROFIT, "2": HOURS, "3": AMBER, "4": LOSS}
+LEVEL_LABELS = {
+    "1": "1 · good for both",
+    "2": "2 · good for us only",
+    "3": "3 · good for the customer only",
+    "4": "4 · good for neither",
+}
+ALIGNMENT_COLOURS = {"over-served": AMBER, "aligned": NEUTRAL, "under-served": LOSS}
+
+
+def sample(frame: pd.DataFrame, limit: int, keep_first_by: str | None = None) -> pd.DataFrame:
+    """At most ``limit`` rows: the top rows by ``keep_first_by``, then an even spread."""
+    if len(frame) <= limit:
+        return frame
+    if keep_first_by and keep_first_by in frame.columns:
+        ordered = frame.sort_values(keep_first_by, ascending=False)
+        head = ordered.head(limit // 5)
+        rest = ordered.iloc[limit // 5 :]
+        step = max(1, len(rest) // (limit - len(head)))
+        return pd.concat([head, rest.iloc[::step].head(limit - len(head))])
+    step = max(1, len(frame) // limit)
+    return frame.iloc[::step].head(limit)
+
+
+def relationship_matrix(
+    frame: pd.DataFrame, good_for_us: float, good_for_client: float, shown_of: int
+) -> alt.LayerChart:
+    """Value to us against value to the customer, one dot per account, coloured by level."""
+    data = frame.copy()
+    data["level"] = data["relationship_level"].astype("Int64").astype(str).map(LEVEL_LABELS)
+    data["label"] = (
+        data["name"].fillna(data["customer_id"]) if "name" in data else data["customer_id"]
+    )
+    domain = list(LEVEL_LABELS.values())
+    tooltip = [
+        alt.Tooltip("label:N", title="Customer"),
+        alt.Tooltip("level:N", title="Level"),
+        alt.Tooltip("value_to_us:Q", title="Value to us", format=".2f"),
+        alt.Tooltip("value_to_client:Q", title="Value to the customer", format=".2f"),
+    ]
+    if "relationship_trend" in data:
+        tooltip.append(alt.Tooltip("relationship_trend:N", title="Trend"))
+    if "revenue" in data:
+        tooltip.append(alt.Tooltip("revenue:Q", title="Revenue", format=",.0f"))
+    dots = (
+        alt.Chart(data)
+        .mark_circle(size=22, opacity=0.6)
+        .encode(
+            x=alt.X(
+                "value_to_client:Q",
+                title="Value to the customer (0–1)",
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            y=alt.Y("value_to_us:Q", title="Value to us (0–1)", scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color(
+                "level:N",
+                scale=alt.Scale(domain=domain, range=list(LEVEL_COLOURS.values())),
+                legend=alt.Legend(title=None, orient="bottom", columns=2),
+            ),
+            tooltip=tooltip,
+        )
+    )
+    v = (
+        alt.Chart(pd.DataFrame({"x": [good_for_client]}))
+        .mark_rule(strokeDash=[4, 4], color="#555")
+        .encode(x="x:Q")
+    )
+    h = (
+        alt.Chart(pd.DataFrame({"y": [good_for_us]}))
+        .mark_rule(strokeDash=[4, 4], color="#555")
+        .encode(y="y:Q")
+    )
+    title = "Relationship matrix"
+    subtitle = f"{len(data):,} of {shown_of:,} accounts drawn" if shown_of > len(data) else ""
+    return (dots + v + h).properties(
+        width=WIDTH,
+        height=HEIGHT + 40,
+        title=alt.TitleParams(title, subtitle=subtitle) if subtitle else title,
+    )
+
+
+def level_counts(levels: Mapping[str, Any]) -> alt.Chart:
+    """Customers per relationship level, as a 2x2 grid (when no per-account sample exists)."""
+    cells = [
+        {"us": "good for us", "client": "good for the customer", "level": "1"},
+        {"us": "good for us", "client": "not good for the customer", "level": "2"},
+        {"us": "not good for us", "client": "good for the customer", "level": "3"},
+        {"us": "not good for us", "client": "not good for the customer", "level": "4"},
+    ]
+    data = pd.DataFrame(cells)
+    data["customers"] = [int(levels.get(lv, 0) or 0) for lv in data["level"]]
+    data["label"] = data["level"].map(LEVEL_LABELS)
+    base = alt.Chart(data).encode(
+        x=alt.X(
+            "client:N", title=None, sort=["not good for the customer", "good for the customer"]
+        ),
+        y=alt.Y("us:N", title=None, sort=["good for us", "not good for us"]),
+    )
+    rect = base.mark_rect(opacity=0.85).encode(
+        color=alt.Color(
+            "level:N",
+            scale=alt.Scale(domain=list(LEVEL_COLOURS), range=list(LEVEL_COLOURS.values())),
+            legend=None,
+        ),
+        tooltip=[alt.Tooltip("label:N", title="Level"), alt.Tooltip("customers:Q", format=",")],
+    )
+    text = base.mark_text(color="white", fontSize=16, fontWeight="bold").encode(
+        text=alt.Text("customers:Q", format=",")
+    )
+    return (rect + text).properties(
+        width=WIDTH, height=HEIGHT, title="Customers per relationship level"
+    )
+
+
+def tier_shares(tiers: Mapping[str, Mapping[str, Any]]) -> alt.Chart:
+    """Each tier's share of customers, revenue, net profit and hours, side by side."""
+    measures = {
+        "customers": "customers",
+        "revenue": "revenue",
+        "net_profit": "net profit",
+        "effort_hours": "hours",
+    }
+    totals = {k: sum(float(t.get(k) or 0.0) for t in tiers.values()) for k in measures}
+    rows = []
+    for name, t in tiers.items():
+        for key, label in measures.items():
+            if totals[key]:
+                rows.append(
+                    {
+                        "tier": name,
+                        "measure": label,
+                        "share": float(t.get(key) or 0.0) / totals[key],
+                        "value": float(t.get(key) or 0.0),
+                    }
+                )
+    data = pd.DataFrame(rows, columns=["tier", "measure", "share", "value"])
+    order = list(measures.values())
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("tier:N", title=None, sort=list(tiers)),
+            xOffset=alt.XOffset("measure:N", sort=order),
+            y=alt.Y("share:Q", title="Share of the book", axis=alt.Axis(format="%")),
+            color=alt.Color(
+                "measure:N",
+                sort=order,
+                scale=alt.Scale(domain=order, range=[NEUTRAL, "#7b9acc", PROFIT, HOURS]),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("tier:N", title="Tier"),
+                alt.Tooltip("measure:N", title="Measure"),
+                alt.Tooltip("share:Q", title="Share", format=".1%"),
+                alt.Tooltip("value:Q", title="Value", format=",.0f"),
+            ],
+        )
+        .properties(
+            width=WIDTH, height=HEIGHT, title="Tiers: share of customers, revenue, profit and hours"
+        )
+    )
+
+
+def rank_scatter(frame: pd.DataFrame, tier_order: Sequence[str]) -> alt.Chart:
+    """Revenue rank against strategic rank (log scales): off the diagonal, size misleads."""
+    data = frame.copy()
+    data["label"] = (
+        data["name"].fillna(data["customer_id"]) if "name" in data else data["customer_id"]
+    )
+    return (
+        alt.Chart(data)
+        .mark_circle(size=18, opacity=0.55)
+        .encode(
+            x=alt.X(
+                "revenue_rank:Q", title="Revenue rank (1 = largest)", scale=alt.Scale(type="log")
+            ),
+            y=alt.Y(
+                "strategic_rank:Q",
+                title="Strategic rank (1 = most strategic)",
+                scale=alt.Scale(type="log"),
+            ),
+            color=alt.Color(
+                "tier:N", sort=list(tier_order), legend=alt.Legend(title=None, orient="bottom")
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="Customer"),
+                alt.Tooltip("tier:N", title="Tier"),
+                alt.Tooltip("revenue_rank:Q", title="Revenue rank", format=","),
+                alt.Tooltip("strategic_rank:Q", title="Strategic rank", format=","),
+            ],
+        )
+        .properties(width=WIDTH, height=HEIGHT, title="Strategic rank against revenue rank")
+    )
+
+
+def alignment_scatter(frame: pd.DataFrame, shown_of: int) -> alt.LayerChart:
+    """Hours spent against hours entitled, per account; the diagonal is 'as the tier says'."""
+    data = frame.copy()
+    data["label"] = (
+        data["name"].fillna(data["customer_id"]) if "name" in data else data["customer_id"]
+    )
+    data["alignment"] = data["alignment"].astype(str).str.replace("_", "-")
+    top = float(max(data["effort_hours"].max(), data["entitled_hours"].max(), 1.0))
+    dots = (
+        alt.Chart(data)
+        .mark_circle(size=20, opacity=0.6)
+        .encode(
+            x=alt.X("entitled_hours:Q", title="Hours the tier entitles it to"),
+            y=alt.Y("effort_hours:Q", title="Hours spent"),
+            color=alt.Color(
+                "alignment:N",
+                scale=alt.Scale(
+                    domain=list(ALIGNMENT_COLOURS), range=list(ALIGNMENT_COLOURS.values())
+                ),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="Customer"),
+                alt.Tooltip("tier:N", title="Tier"),
+                alt.Tooltip("effort_hours:Q", title="Hours spent", format=",.1f"),
+                alt.Tooltip("entitled_hours:Q", title="Hours entitled", format=",.1f"),
+                alt.Tooltip("alignment:N", title="Alignment"),
+            ],
+        )
+    )
+    diagonal = (
+        alt.Chart(pd.DataFrame({"x": [0.0, top], "y": [0.0, top]}))
+        .mark_line(strokeDash=[4, 4], color="#555")
+        .encode(x="x:Q", y="y:Q")
+    )
+    title: str | alt.TitleParams = "Effort against entitlement"
+    if shown_of > len(data):
+        subtitle = f"{len(data):,} of {shown_of:,} accounts drawn"
+        title = alt.TitleParams("Effort against entitlement", subtitle=subtitle)
+    return (diagonal + dots).properties(width=WIDTH, height=HEIGHT, title=title)
+
+
+def capacity_bars(rows: Sequence[Mapping[str, Any]], key: str, label: str) -> alt.Chart:
+    """Hours required by the policy against hours available, per role or person."""
+    long = []
+    for r in rows:
+        long.append(
+            {
+                "group": str(r[key]),
+                "measure": "required by the policy",
+                "hours": float(r.get("required_hours") or 0.0),
+            }
+        )
+        long.append(
+            {
+                "group": str(r[key]),
+                "measure": "available",
+                "hours": float(r.get("available_hours") or 0.0),
+            }
+        )
+        long.append(
+            {"group": str(r[key]), "measure": "spent", "hours": float(r.get("effort_hours") or 0.0)}
+        )
+    data = pd.DataFrame(long, columns=["group", "measure", "hours"])
+    order = ["required by the policy", "available", "spent"]
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("group:N", title=label),
+            xOffset=alt.XOffset("measure:N", sort=order),
+            y=alt.Y("hours:Q", title="Hours over the window"),
+            color=alt.Color(
+                "measure:N",
+                sort=order,
+                scale=alt.Scale(domain=order, range=[AMBER, HOURS, NEUTRAL]),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("group:N", title=label),
+                alt.Tooltip("measure:N"),
+                alt.Tooltip("hours:Q", format=",.0f"),
+            ],
+        )
+        .properties(
+            width=WIDTH,
+            height=HEIGHT,
+            title=f"Capacity per {label.lower()}: hours required and available",
+        )
+    )
+
+
+def tier_hours(tiers: pd.DataFrame) -> alt.Chart:
+    """Per tier: hours the policy requires against hours actually spent."""
+    long = pd.concat(
+        [
+            tiers[["tier"]].assign(measure="required by the policy", hours=tiers["required_hours"]),
+            tiers[["tier"]].assign(measure="spent", hours=tiers["effort_hours"]),
+        ]
+    )
+    order = ["required by the policy", "spent"]
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("tier:N", title=None, sort=list(tiers["tier"])),
+            xOffset=alt.XOffset("measure:N", sort=order),
+            y=alt.Y("hours:Q", title="Hours over the window"),
+            color=alt.Color(
+                "measure:N",
+                sort=order,
+                scale=alt.Scale(domain=order, range=[AMBER, NEUTRAL]),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            tooltip=["tier:N", "measure:N", alt.Tooltip("hours:Q", format=",.0f")],
+        )
+        .properties(width=WIDTH, height=HEIGHT, title="Hours by tier: policy against practice")
+    )
+
+
+def clv_tracking(frame: pd.DataFrame, unit: str) -> alt.LayerChart | alt.Chart:
+    """Cumulative repeat purchases, actual against the model, with the holdout shaded."""
+    long = pd.concat(
+        [
+            frame[["period"]].assign(series="actual", purchases=frame["actual_cumulative"]),
+            frame[["period"]].assign(series="model", purchases=frame["predicted_cumulative"]),
+        ]
+    )
+    lines = (
+        alt.Chart(long)
+        .mark_line()
+        .encode(
+            x=alt.X("period:Q", title=f"{unit.capitalize()}s since the first purchase"),
+            y=alt.Y("purchases:Q", title="Cumulative repeat purchases"),
+            color=alt.Color(
+                "series:N",
+                scale=alt.Scale(domain=["actual", "model"], range=["#1f2933", HOURS]),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                scale=alt.Scale(domain=["actual", "model"], range=[[1, 0], [6, 3]]),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("period:Q", title=unit.capitalize()),
+                alt.Tooltip("series:N"),
+                alt.Tooltip("purchases:Q", format=",.0f"),
+            ],
+        )
+    )
+    layers: alt.LayerChart | alt.Chart = lines
+    holdout = frame.loc[frame["holdout"].astype(bool), "period"]
+    if len(holdout):
+        start = float(holdout.min())
+        band = pd.DataFrame({"start": [start], "end": [float(frame["period"].max())]})
+        shade = (
+            alt.Chart(band).mark_rect(color="#e9eef6", opacity=0.8).encode(x="start:Q", x2="end:Q")
+        )
+        layers = shade + lines
+    return layers.properties(
+        width=WIDTH,
+        height=HEIGHT,
+        title=alt.TitleParams(
+            "Tracking: repeat purchases, actual vs model", subtitle="shaded: holdout period"
+        ),
+    )
+
+
+def clv_calibration(frame: pd.DataFrame) -> alt.Chart:
+    """Mean holdout purchases by calibration frequency, actual against predicted."""
+    long = pd.concat(
+        [
+            frame[["label", "frequency"]].assign(series="actual", purchases=frame["actual"]),
+            frame[["label", "frequency"]].assign(series="model", purchases=frame["predicted"]),
+        ]
+    )
+    order = frame.sort_values("frequency")["label"].tolist()
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("label:N", title="Repeat purchases in the calibration period", sort=order),
+            xOffset=alt.XOffset("series:N"),
+            y=alt.Y("purchases:Q", title="Mean purchases in the holdout"),
+            color=alt.Color(
+                "series:N",
+                scale=alt.Scale(domain=["actual", "model"], range=["#1f2933", HOURS]),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="Calibration purchases"),
+                alt.Tooltip("series:N"),
+                alt.Tooltip("purchases:Q", format=".2f"),
+            ],
+        )
+        .properties(
+            width=WIDTH, height=HEIGHT, title="Calibration: holdout purchases by past frequency"
+        )
+    )
+
+
+def accounting_bars(inputs: Mapping[str, Mapping[str, Any]]) -> alt.LayerChart:
+    """Rows read per input table, accepted and quarantined, labelled with the quarantine."""
+    rows, labels = [], []
+    for name, a in inputs.items():
+        ok, bad = int(a.get("accepted") or 0), int(a.get("quarantined") or 0)
+        rows.append({"table": name, "rows": "accepted", "count": ok, "stack": 0})
+        rows.append({"table": name, "rows": "quarantined", "count": bad, "stack": 1})
+        read = ok + bad
+        rate = f" ({100 * bad / read:.2g}%)" if read and bad else ""
+        labels.append({"table": name, "count": read, "label": f"{bad:,} quarantined{rate}"})
+    data = pd.DataFrame(rows, columns=["table", "rows", "count", "stack"])
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("table:N", title=None),
+            x=alt.X("count:Q", title="Rows read", stack="zero"),
+            color=alt.Color(
+                "rows:N",
+                scale=alt.Scale(domain=["accepted", "quarantined"], range=[PROFIT, LOSS]),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            order=alt.Order("stack:Q"),
+            tooltip=[
+                alt.Tooltip("table:N"),
+                alt.Tooltip("rows:N"),
+                alt.Tooltip("count:Q", format=","),
+            ],
+        )
+    )
+    text = (
+        alt.Chart(pd.DataFrame(labels))
+        .mark_text(align="left", dx=6, fontSize=11, color="#4b5563")
+        .encode(y=alt.Y("table:N"), x=alt.X("count:Q"), text="label:N")
+    )
+    return (bars + text).properties(
+        width=WIDTH - 100,
+        height=max(60, 34 * len(inputs)),
+        title="Rows read per table: accepted and quarantined",
+    )
+
+
+def domain_chart(module: str, name: str) -> Any:
+    """A chart function of ``tierwise.report.charts.<module>``, or None while it is not written."""
+    import importlib
+
+    try:
+        mod = importlib.import_module(f"tierwise.report.charts.{module}")
+    except ImportError:
+        return None
+    return getattr(mod, name, None)
+
+
+def domain(module: str, name: str, *args: Any, **kwargs: Any) -> Callable[[], Any] | None:
+    """A builder calling ``tierwise.report.charts.<module>.<name>(*args, **kwargs)``, or None
+    while that function is not there (the report then draws its own chart)."""
+    fn = domain_chart(module, name)
+    if fn is None:
+        return None
+
+    def build() -> Any:
+        return fn(*args, **kwargs)
+
+    build.chart_function = fn  # type: ignore[attr-defined]
+    return build

@@ -1,0 +1,113 @@
+"""Tiers (count, revenue, profit, hours) and strategic against largest.
+
+Tier figures come from portfolio.json; the rank scatter from the segmentation's sample
+(details/segment_matrix); the disagreement lists from portfolio.json, capped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tierwise.report import takeaways as tw
+from tierwise.report.sections import CHART_POINTS, TABLE_ROWS, Builder, Section, Table
+from tierwise.report.sections._charts import domain, rank_scatter, sample, tier_shares
+from tierwise.report.sections._run import RunData
+
+NEEDS_TIERS = (
+    "Tiers need the segmentation stage: a strategic score per customer from the policy's "
+    "objectives (net profit, CLV, growth potential from customers.wallet, strategic_fit, "
+    "referral and influence value from signals) and the policy's tier rules."
+)
+
+
+def build(run: RunData) -> Section:
+    p = run.portfolio
+    section = Section(
+        key="tiers",
+        title="Tiers, and strategic is not largest",
+        lede="How the book splits into service tiers, and where the strategic score "
+        "disagrees with plain size.",
+    )
+    tiers = p.get("tiers")
+    if not tiers:
+        section.missing.append(NEEDS_TIERS)
+        return section
+    table = run.detail("segment_tiers")
+    builders: list[Builder | None] = [lambda: tier_shares(tiers)]
+    if table is not None and {"tier", "customers", "share_revenue"} <= set(table.columns):
+        builders.insert(0, domain("segment", "tier_summary_chart", table))
+    section.add_chart("tiers", "Tiers", builders, tw.tiers_takeaway(tiers))
+    section.tables.append(_tier_table(tiers))
+    svl = p.get("strategic_vs_largest") or {}
+    frame = run.detail("segment_matrix")
+    if frame is not None and {"revenue_rank", "strategic_rank", "tier"} <= set(frame.columns):
+        shown = sample(
+            frame.dropna(subset=["revenue_rank", "strategic_rank"]),
+            CHART_POINTS,
+            keep_first_by="revenue",
+        )
+        section.add_chart(
+            "strategic_vs_largest",
+            "Strategic rank against revenue rank",
+            [
+                domain("segment", "strategic_vs_revenue_chart", shown, tiers=list(tiers)),
+                lambda: rank_scatter(shown, list(tiers)),
+            ],
+            tw.strategic_takeaway(svl),
+        )
+    elif svl:
+        section.notes.append(tw.strategic_takeaway(svl) or "")
+    for key, title in (
+        ("strategic_not_largest", "More strategic than their size says"),
+        ("largest_not_strategic", "Large, but not strategic"),
+    ):
+        rows = svl.get(key) or []
+        if rows:
+            section.tables.append(_disagreement_table(title, rows))
+    if not svl:
+        section.missing.append(
+            "Strategic against largest needs strategic_rank and revenue_rank per customer "
+            "(segmentation stage)."
+        )
+    return section
+
+
+def _tier_table(tiers: dict[str, dict[str, Any]]) -> Table:
+    rows = [
+        [
+            name,
+            tw.count(t.get("customers")),
+            tw.money(t.get("revenue")),
+            tw.money(t.get("net_profit")),
+            tw.hours(t.get("effort_hours")),
+            tw.count(t.get("alerts")) if t.get("alerts") is not None else "—",
+        ]
+        for name, t in tiers.items()
+    ]
+    return Table(
+        "Per tier",
+        ["Tier", "Customers", "Revenue", "Net profit", "Hours", "Alerts"],
+        rows,
+        [False, True, True, True, True, True],
+    )
+
+
+def _disagreement_table(title: str, rows: list[dict[str, Any]]) -> Table:
+    body = [
+        [
+            str(r.get("name") or r.get("customer_id")),
+            str(r.get("tier") or ""),
+            tw.count(r.get("strategic_rank")),
+            tw.count(r.get("revenue_rank")),
+            tw.money(r.get("revenue")),
+        ]
+        for r in rows[:TABLE_ROWS]
+    ]
+    return Table(
+        title,
+        ["Customer", "Tier", "Strategic #", "Revenue #", "Revenue"],
+        body,
+        [False, False, True, True, True],
+        half=True,
+        note=f"Top {len(body)}; every customer's ranks are in scorecard.csv." if body else None,
+    )

@@ -1,0 +1,88 @@
+"""Write a run folder (CONTRACT §3): scorecard, portfolio, quarantine, details, run.json, report."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from tierwise.store.history import default_history_path, record_history
+
+if TYPE_CHECKING:
+    from tierwise.pipeline import AnalysisResult
+
+
+def write_run(result: AnalysisResult, out_dir: Path) -> Path:
+    """Write every output of ``result`` into ``out_dir`` (created if needed) and return it."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pq.write_table(result.scorecard_arrow, out_dir / "scorecard.parquet")
+    pacsv.write_csv(result.scorecard_arrow, out_dir / "scorecard.csv")
+    moves = _record_history(result, out_dir)
+    _write_json(out_dir / "portfolio.json", {**result.portfolio, "moves": _moves_summary(moves)})
+
+    quarantine_dir = out_dir / "quarantine"
+    quarantine_dir.mkdir(exist_ok=True)
+    for old in quarantine_dir.glob("*.csv"):
+        old.unlink()
+    for name, table in result.book.quarantine.items():
+        if result.book.accounting[name].quarantined:
+            table.order_by(["_file", "_line"]).to_csv(quarantine_dir / f"{name}.csv")
+
+    details = {**result.details, "tier_moves": moves}
+    details_dir = out_dir / "details"
+    details_dir.mkdir(exist_ok=True)
+    for name, frame in details.items():
+        frame.to_parquet(details_dir / f"{name}.parquet", index=False)
+
+    _write_json(out_dir / "run.json", result.run_info())
+    from tierwise.report.html import write_report
+
+    write_report(out_dir)
+    return out_dir
+
+
+def _record_history(result: AnalysisResult, out_dir: Path) -> pd.DataFrame:
+    """Keep this run's tiers and levels, and list who moved since the book's previous run.
+
+    The history lives beside the run folders (``<parent>/.tierwise-history.sqlite``), keyed
+    by the book's absolute location, so successive runs of one book see each other.
+    """
+    columns = ["customer_id", "tier", "relationship_level", "relationship_trend", "strategic_score"]
+    scores = result.scorecard_arrow.select(columns).to_pandas()
+    source = result.book.source
+    book_id = source if "://" in source else str(Path(source).resolve())
+    return record_history(scores, book_id, result.as_of, default_history_path(out_dir))
+
+
+def _moves_summary(moves: pd.DataFrame) -> dict[str, Any]:
+    if moves.empty or "previous_as_of" not in moves or moves["previous_as_of"].isna().all():
+        return {"previous_run": None, "tier": {}, "level": {}}
+    return {
+        "previous_run": str(moves["previous_as_of"].dropna().iloc[0]),
+        "tier": {str(k): int(v) for k, v in moves["tier_move"].value_counts().items()},
+        "level": {str(k): int(v) for k, v in moves["level_move"].value_counts().items()},
+    }
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(_clean(data), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe copy: NaN and infinities become null, NumPy scalars plain numbers."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

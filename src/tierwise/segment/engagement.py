@@ -1,0 +1,149 @@
+"""Customer engagement value beyond purchases (Kumar et al. 2010).
+
+CRV (referral value) credits a customer with a share of the value of the customers it
+brought; CIV (influence) and CKV (knowledge) monetise reviews, case studies, ideas and
+co-development at the policy's rates. CEV = CLV + CRV + CIV + CKV.
+
+References
+----------
+Kumar, V., Aksoy, L., Donkers, B., Venkatesan, R., Wiesel, T., & Tillmanns, S. (2010).
+Undervalued or overvalued customers: capturing total customer engagement value.
+*Journal of Service Research*, 13(3), 297-310.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import ibis
+import ibis.expr.types as ir
+
+from tierwise.policy.segmentation import EngagementSettings
+from tierwise.window import Window
+
+ENGAGEMENT_COLUMNS = (
+    "crv",
+    "civ",
+    "ckv",
+    "engagement_referrals",
+    "engagement_influence_signals",
+    "engagement_knowledge_signals",
+)
+
+
+def _ts(day: object) -> ir.TimestampScalar:
+    """A window bound as a timestamp literal (signals and transactions carry timestamps)."""
+    return ibis.timestamp(datetime.combine(day, time()))  # type: ignore[arg-type]
+
+
+def _rate_of(kind: ir.StringColumn, rates: dict[str, float]) -> ir.FloatingColumn:
+    if not rates:
+        return ibis.literal(0.0)
+    return ibis.cases(*((kind == k, float(v)) for k, v in rates.items()), else_=0.0)
+
+
+def engagement_value(
+    base: ir.Table,
+    *,
+    signals: ir.Table | None,
+    transactions: ir.Table,
+    settings: EngagementSettings,
+    window: Window,
+) -> ir.Table:
+    """Per-customer CRV, CIV, CKV and signal counts for every customer of ``base``.
+
+    ``base`` needs ``customer_id``, ``revenue``, ``net_profit`` and ``clv``. Signals
+    count within ``settings.lookback_days`` before the as-of date. Without signals every
+    value is 0 (and the stage reports the missing input).
+    """
+    ids = base.select("customer_id")
+    if signals is None:
+        return ids.mutate(**{c: ibis.literal(0.0) for c in ENGAGEMENT_COLUMNS})
+
+    end = _ts(window.end)
+    start = _ts(window.end - timedelta(days=settings.lookback_days))
+    recent = signals.filter((signals.date >= start) & (signals.date < end))
+
+    influence = _rate_of(recent.kind, settings.influence_rates)
+    knowledge = _rate_of(recent.kind, settings.knowledge_rates)
+    simple = recent.group_by("customer_id").aggregate(
+        civ=influence.sum(),
+        ckv=knowledge.sum(),
+        engagement_influence_signals=recent.kind.isin(list(settings.influence_rates) or [""])
+        .cast("int64")
+        .sum(),
+        engagement_knowledge_signals=recent.kind.isin(list(settings.knowledge_rates) or [""])
+        .cast("int64")
+        .sum(),
+    )
+
+    referral_value = _referral_value(base, recent, transactions, settings, end)
+    out = (
+        ids.left_join(simple, "customer_id")
+        .select(ids.customer_id, *[c for c in simple.columns if c != "customer_id"])
+        .left_join(referral_value, "customer_id")
+    )
+    out = out.select(
+        "customer_id",
+        crv=out.crv.fill_null(0.0),
+        civ=out.civ.fill_null(0.0),
+        ckv=out.ckv.fill_null(0.0),
+        engagement_referrals=out.engagement_referrals.fill_null(0),
+        engagement_influence_signals=out.engagement_influence_signals.fill_null(0),
+        engagement_knowledge_signals=out.engagement_knowledge_signals.fill_null(0),
+    )
+    return out
+
+
+def _referral_value(
+    base: ir.Table,
+    recent: ir.Table,
+    transactions: ir.Table,
+    settings: EngagementSettings,
+    end: ir.TimestampScalar,
+) -> ir.Table:
+    """CRV per referrer: attribution × the referred customer's value, or the flat lead value."""
+    refs = recent.filter(recent.kind == "referral")
+    if "referred_customer_id" in refs.columns:
+        refs = refs.select("customer_id", "date", referred=refs.referred_customer_id.cast("string"))
+    else:
+        refs = refs.select("customer_id", "date", referred=ibis.null("string"))
+    refs = refs.mutate(referral_key=ibis.row_number().over(order_by=["customer_id", "date"]))
+
+    known = base.select(
+        referred="customer_id",
+        ref_clv=base.clv.cast("float64"),
+        ref_rate=ibis.ifelse(base.revenue > 0, base.net_profit.cast("float64") / base.revenue, 0.0),
+    )
+    linked = refs.left_join(known, "referred")
+    if settings.referral_basis == "clv":
+        value_of = linked.ref_clv.fill_null(0.0).clip(lower=0.0)
+        linked = linked.mutate(ref_value=value_of)
+    else:
+        spend = (
+            linked.join(
+                transactions,
+                [
+                    linked.referred == transactions.customer_id,
+                    transactions.date >= linked.date,
+                    transactions.date < end,
+                ],
+            )
+            .group_by("referral_key")
+            .aggregate(spend_since=transactions.amount.sum())
+        )
+        linked = linked.left_join(spend, "referral_key")
+        linked = linked.mutate(
+            ref_value=(linked.spend_since.fill_null(0.0) * linked.ref_rate.fill_null(0.0)).clip(
+                lower=0.0
+            )
+        )
+    is_known = linked.ref_clv.notnull() | linked.ref_rate.notnull()
+    credited = ibis.ifelse(
+        is_known,
+        linked.ref_value * settings.referral_attribution,
+        settings.unlinked_referral_value,
+    )
+    return linked.group_by("customer_id").aggregate(
+        crv=credited.sum(), engagement_referrals=linked.count()
+    )

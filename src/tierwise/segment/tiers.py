@@ -1,0 +1,107 @@
+"""Tiers: cut the strategic ranking by shares, score thresholds or maximum counts.
+
+Customers are ordered by strategic score (ties: higher revenue first, then id), so a
+tier is always a run of consecutive ranks and every customer gets exactly one tier.
+The cut points are computed from a handful of counts, then applied in one expression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+
+from tierwise.policy.segmentation import SegmentationSettings, TierRule
+
+
+def tier_boundaries(
+    n: int,
+    rules: Sequence[TierRule],
+    method: str,
+    eligible: Sequence[int] | None = None,
+) -> list[int]:
+    """Cumulative last rank (1-based, inclusive) of each tier; the last tier ends at ``n``.
+
+    ``eligible[i]`` is, for method ``thresholds``, how many customers score at or above
+    tier ``i``'s ``min_score``. ``max_count`` caps any tier; the overflow falls to the
+    next tier.
+    """
+    ends: list[int] = []
+    prev = 0
+    cum_share = 0.0
+    for i, rule in enumerate(rules):
+        if i == len(rules) - 1:
+            ends.append(n)
+            break
+        if method == "quantiles":
+            cum_share += rule.share or 0.0
+            end = int(cum_share * n + 0.5)
+        elif method == "thresholds":
+            end = eligible[i] if eligible is not None else 0
+        else:
+            end = prev + (rule.max_count or 0)
+        if rule.max_count is not None:
+            end = min(end, prev + rule.max_count)
+        end = max(prev, min(end, n))
+        ends.append(end)
+        prev = end
+    return ends
+
+
+def rank_customers(t: ir.Table) -> ir.Table:
+    """Add ``strategic_rank`` and ``revenue_rank`` (1 = first, no ties)."""
+    revenue = t.revenue.cast("float64").fill_null(0.0)
+    return t.mutate(
+        strategic_rank=ibis.row_number().over(
+            order_by=[t.strategic_score.desc(), revenue.desc(), t.customer_id]
+        )
+        + 1,
+        revenue_rank=ibis.row_number().over(order_by=[revenue.desc(), t.customer_id]) + 1,
+    )
+
+
+def assign_tiers(t: ir.Table, settings: SegmentationSettings) -> ir.Table:
+    """Add ``tier`` to a ranked table (needs ``strategic_rank`` and ``strategic_score``)."""
+    rules = settings.tiers
+    counts = {"n": t.count()}
+    if settings.tier_method == "thresholds":
+        for i, rule in enumerate(rules[:-1]):
+            counts[f"e{i}"] = (t.strategic_score >= (rule.min_score or 0.0)).cast("int64").sum()
+    row = t.aggregate(**counts).execute().iloc[0]
+    n = int(row["n"])
+    eligible = (
+        [int(row[f"e{i}"] or 0) for i in range(len(rules) - 1)]
+        if settings.tier_method == "thresholds"
+        else None
+    )
+    ends = tier_boundaries(n, rules, settings.tier_method, eligible)
+    tier = (
+        ibis.cases(
+            *(
+                (t.strategic_rank <= end, rule.name)
+                for rule, end in zip(rules[:-1], ends[:-1], strict=True)
+            ),
+            else_=rules[-1].name,
+        )
+        if len(rules) > 1
+        else ibis.literal(rules[0].name)
+    )
+    return t.mutate(tier=tier)
+
+
+def tiers_for_ranks(
+    strategic_rank: np.ndarray, strategic_score: np.ndarray, settings: SegmentationSettings
+) -> np.ndarray:
+    """Tier names for customers given their strategic ranks and scores (NumPy, any size)."""
+    rules = settings.tiers
+    n = len(strategic_rank)
+    eligible = (
+        [int((strategic_score >= (r.min_score or 0.0)).sum()) for r in rules[:-1]]
+        if settings.tier_method == "thresholds"
+        else None
+    )
+    ends = np.asarray(tier_boundaries(n, rules, settings.tier_method, eligible))
+    index = np.searchsorted(ends, strategic_rank, side="left")
+    return np.asarray(settings.tier_names, dtype=object)[index]

@@ -1,0 +1,169 @@
+"""Value to us and value to the customer: skew-robust 0..1 indices with their parts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import ibis
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import rankdata
+
+from tierwise.policy.segmentation import ValueIndexSettings, ValueToUsWeights
+from tierwise.segment.fast_ranks import midrank_np, signed_midrank_np
+from tierwise.segment.ranks import anchored, midrank, signed_midrank
+from tierwise.segment.value import value_to_client, value_to_us
+from tierwise.window import Window
+
+WINDOW = Window(date(2024, 1, 1), date(2025, 1, 1))
+
+
+def _col(values: list[float | None], fn) -> list[float]:  # type: ignore[no-untyped-def]
+    t = ibis.memtable(pd.DataFrame({"i": range(len(values)), "x": values}))
+    return t.mutate(r=fn(t.x)).order_by("i").r.to_pandas().tolist()
+
+
+def test_midrank_shares_ties_and_leaves_blanks_blank() -> None:
+    # Values 1, 2, 2, 4 of n = 4: (below + at-or-below) / 2n.
+    r = _col([1.0, 2.0, 2.0, 4.0, None], midrank)
+    assert r[:4] == pytest.approx([1 / 8, 4 / 8, 4 / 8, 7 / 8])
+    assert np.isnan(r[4])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=30))
+def test_midrank_equals_scipy_average_rank(values: list[float]) -> None:
+    # Independent oracle: (average rank - 0.5) / n.
+    expected = (rankdata(values, method="average") - 0.5) / len(values)
+    assert _col(values, midrank) == pytest.approx(expected.tolist())
+
+
+def test_signed_midrank_keeps_every_loss_below_every_profit() -> None:
+    r = _col([-500.0, -1.0, 0.0, 10.0, 1e9], signed_midrank)
+    # Losses and zero rank among themselves in [0, 0.5); profits in (0.5, 1].
+    assert r == pytest.approx(
+        [0.5 * 1 / 6, 0.5 * 3 / 6, 0.5 * 5 / 6, 0.5 + 0.5 / 4, 0.5 + 0.5 * 3 / 4]
+    )
+
+
+def test_anchored_maps_low_neutral_high_to_0_half_1() -> None:
+    r = _col(
+        [0.0, 3.5, 7.0, 8.5, 10.0, 12.0], lambda x: anchored(x, low=0.0, neutral=7.0, high=10.0)
+    )
+    assert r == pytest.approx([0.0, 0.25, 0.5, 0.75, 1.0, 1.0])
+
+
+def _scorecard() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["whale_loss", "small_profit", "mid_profit", "no_data"],
+            "revenue": [1_000_000.0, 1_000.0, 50_000.0, 0.0],
+            "gross_margin": [100_000.0, 400.0, 15_000.0, 0.0],
+            "net_profit": [-50_000.0, 300.0, 10_000.0, 0.0],
+            "clv": [900_000.0, 800.0, 40_000.0, 0.0],
+            "price_realisation": [None, None, None, None],
+            "p_alive": [0.9, 0.6, 0.95, 0.1],
+            "frequency": [40, 2, 10, 0],
+        }
+    )
+
+
+def test_value_to_us_is_a_weighted_mean_of_the_parts_present() -> None:
+    t = value_to_us(ibis.memtable(_scorecard()), ValueIndexSettings()).to_pandas()
+    t = t.set_index("customer_id")
+    w = ValueToUsWeights()
+    # Price realisation is blank for everyone, so its weight drops out.
+    expected = (
+        w.net_profit * t.us_net_profit + w.clv * t.us_clv + w.margin * t.us_margin.fillna(0)
+    ) / (w.net_profit + w.clv + w.margin * t.us_margin.notna())
+    assert t.value_to_us.to_numpy() == pytest.approx(expected.to_numpy())
+    # A whale that loses money is worth less to us than a small profitable account.
+    assert t.loc["whale_loss", "us_net_profit"] < 0.5 < t.loc["small_profit", "us_net_profit"]
+    assert t.loc["whale_loss", "value_to_us"] < t.loc["small_profit", "value_to_us"]
+    assert t.value_to_us.between(0, 1).all()
+
+
+def test_value_to_client_reads_surveys_and_marks_behavioural_proxy() -> None:
+    signals = ibis.memtable(
+        pd.DataFrame(
+            {
+                "customer_id": ["small_profit", "small_profit", "mid_profit", "mid_profit"],
+                "date": pd.to_datetime(["2024-03-01", "2024-09-01", "2024-05-01", "2024-06-01"]),
+                "kind": ["nps", "nps", "complaint", "complaint"],
+                "value": [10.0, 7.0, None, None],
+            }
+        )
+    )
+    s = ValueIndexSettings()
+    t = value_to_client(
+        ibis.memtable(_scorecard()), signals=signals, settings=s, window=WINDOW
+    ).to_pandas()
+    t = t.set_index("customer_id")
+    # Mean NPS 8.5 → 0.5 + 0.5 × (8.5 - 7) / 3 = 0.75; no complaints → 1.
+    assert t.loc["small_profit", "client_satisfaction"] == pytest.approx(0.75)
+    w = s.to_client
+    assert t.loc["small_profit", "value_to_client"] == pytest.approx(
+        (w.satisfaction * 0.75 + w.complaints * 1.0) / (w.satisfaction + w.complaints)
+    )
+    assert not t.loc["small_profit", "value_to_client_proxy"]
+    # Two complaints a year against a neutral 3 → 1 / (1 + 2/3) = 0.6; no survey → proxy.
+    assert t.loc["mid_profit", "client_complaints"] == pytest.approx(0.6)
+    assert t.loc["mid_profit", "value_to_client_proxy"]
+    assert t.value_to_client.between(0, 1).all()
+
+
+def test_without_signals_every_customer_is_a_loyalty_proxy() -> None:
+    t = value_to_client(
+        ibis.memtable(_scorecard()), signals=None, settings=ValueIndexSettings(), window=WINDOW
+    ).to_pandas()
+    t = t.set_index("customer_id")
+    assert t.value_to_client_proxy.all()
+    # Loyalty = mean of P(alive) and the frequency mid-rank (frequencies 40, 2, 10, 0).
+    assert t.loc["whale_loss", "value_to_client"] == pytest.approx((0.9 + 7 / 8) / 2)
+    assert t.loc["no_data", "value_to_client"] == pytest.approx((0.1 + 1 / 8) / 2)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(-1e5, 1e5), st.floats(0, 1e5), st.floats(0, 1e6)),
+        min_size=2,
+        max_size=20,
+    )
+)
+def test_more_net_profit_never_lowers_the_profit_part(
+    rows: list[tuple[float, float, float]],
+) -> None:
+    df = pd.DataFrame(rows, columns=["net_profit", "revenue", "clv"])
+    df["customer_id"] = [f"c{i}" for i in range(len(df))]
+    df["gross_margin"] = df.revenue * 0.3
+    df["price_realisation"] = None
+    t = value_to_us(ibis.memtable(df), ValueIndexSettings()).to_pandas().sort_values("net_profit")
+    assert t.us_net_profit.is_monotonic_increasing
+    assert t.value_to_us.between(0, 1).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.none(), st.sampled_from([-3.0, 0.0, 2.5]), st.floats(-1e6, 1e6)),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_stage_percentiles_in_numpy_equal_the_engine_ones(values: list[float | None]) -> None:
+    # The stage ranks in NumPy (fast_ranks); the engine expressions are the reference.
+    x = np.array([np.nan if v is None else v for v in values], dtype="float64")
+    for fast, engine in ((midrank_np, midrank), (signed_midrank_np, signed_midrank)):
+        got = fast(x)
+        expected = np.array(_col(values, engine), dtype="float64")
+        assert np.array_equal(np.isnan(got), np.isnan(expected))
+        assert got[~np.isnan(got)] == pytest.approx(expected[~np.isnan(expected)], abs=1e-12)
+    # Bit for bit the scipy oracle among the present values.
+    present = x[~np.isnan(x)]
+    if len(present):
+        oracle = (rankdata(present, method="average") - 0.5) / len(present)
+        assert np.array_equal(midrank_np(x)[~np.isnan(x)], oracle)
