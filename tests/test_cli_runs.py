@@ -72,8 +72,18 @@ def test_compare_shows_what_a_second_policy_changes(demo_dir, tmp_path):
     )
     assert result.exit_code == 0, result.output
     out_json = tmp_path / "compare.json"
+    chart = tmp_path / "migration.svg"
     result = runner.invoke(
-        app, ["compare", str(demo_dir / "run"), str(run_b), "--out", str(out_json)]
+        app,
+        [
+            "compare",
+            str(demo_dir / "run"),
+            str(run_b),
+            "--out",
+            str(out_json),
+            "--chart",
+            str(chart),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "Tier migration" in result.output
@@ -88,3 +98,4 @@ def test_compare_shows_what_a_second_policy_changes(demo_dir, tmp_path):
         summary["hours_required_b"] > summary["hours_required_a"]
     )  # strategic accounts ask more hours
     assert "hours change" in result.output
+    assert chart.read_text().lstrip().startswith("<svg")

@@ -521,6 +521,9 @@ def compare(
     out_file: Annotated[
         Path | None, typer.Option("--out", help="Also write the comparison as JSON here.")
     ] = None,
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="Save the tier migration matrix as .png or .svg.")
+    ] = None,
 ) -> None:
     """What changes from run A to run B: tier migration, hours per person, profit, CEV by tier."""
 
@@ -557,6 +560,12 @@ def compare(
                 "Hours per person (change > 0: more hours needed)", result.hours_by_person.head(15)
             )
         )
+        if chart is not None:
+            from tierwise.report.charts.service import migration_matrix
+            from tierwise.report.export import write_chart
+
+            write_chart(migration_matrix(result.migration).to_dict(), chart)
+            out.print(f"Migration matrix written to [bold]{chart}[/bold]")
         if out_file is not None:
             out_file.write_text(json.dumps(result.summary, indent=2, default=str), encoding="utf-8")
             out.print(f"Comparison written to [bold]{out_file}[/bold]")

@@ -198,6 +198,7 @@ def analyze(
             customers=book.table("customers"),
             policy=resolved_policy,
             window=window,
+            effort_known=activities is not None,
         )
         portfolio.update(service.portfolio)
         details.update(service.details)

@@ -308,7 +308,13 @@ def _key_duplicates(staged: ir.Table, key: str, label: str) -> ir.Table:
 
 
 def _with_exceptions(staged: ir.Table, exceptions: ir.Table) -> ir.Table:
-    """Each row's reason: its first failed check, else the cross-row rejection it got."""
+    """Each row's reason: its first failed check, else the cross-row rejection it got.
+
+    A clean book has no exceptions; then the join, which every later scan of the view
+    would pay for, is left out.
+    """
+    if exceptions.count().execute() == 0:
+        return staged.rename(reason="_reason0")
     exc = exceptions.rename(_exc_file="_file", _exc_line="_line")
     joined = staged.left_join(exc, [staged._file == exc._exc_file, staged._line == exc._exc_line])
     joined = joined.mutate(reason=joined._reason0.fill_null(joined._exception))

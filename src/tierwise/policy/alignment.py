@@ -296,6 +296,12 @@ def _tailoring_warnings(frame: pd.DataFrame, service: ServiceSettings) -> list[s
     ]
 
 
+NO_ACTIVITIES = (
+    "the book has no activities table, so effort is unknown: no account is called over- or "
+    "under-served and contact cadence is not checked; add activities to see alignment"
+)
+
+
 def align_service(
     scorecard: ir.Table,
     *,
@@ -304,8 +310,12 @@ def align_service(
     policy: Policy,
     window: Window,
     hourly_rates: Mapping[str, float] | float | None = None,
+    effort_known: bool = True,
 ) -> ServiceOutcome:
     """Judge every account's effort against its entitlement, and the team against the policy.
+
+    ``effort_known=False`` (a book without an effort log) leaves alignment unknown: the
+    alignment columns are null and ``portfolio["alignment"]`` is empty, with a warning.
 
     ``customers`` is accepted for the pipeline's uniform call and is not needed: the
     scorecard already carries name and owner. Stops with ``PolicyError`` when the
@@ -323,6 +333,13 @@ def align_service(
     frame["days_since_touch"] = frame["days_since_touch"].astype("Int64")
     frame["cadence_missed"] = frame["cadence_missed"].astype(bool)
     warnings = _tailoring_warnings(frame, service)
+    if not effort_known:
+        # Without an effort log nobody can be called over- or under-served: say so
+        # instead of reading zero recorded hours as zero hours spent.
+        frame["alignment"] = pd.Series([None] * len(frame), dtype="string")
+        frame[["hours_gap", "money_at_stake"]] = float("nan")
+        frame["cadence_missed"] = pd.array([pd.NA] * len(frame), dtype="boolean")
+        warnings.append(NO_ACTIVITIES)
     capacity, capacity_details, capacity_warnings = capacity_summary(
         frame, service=service, window=window, activities=activities
     )
@@ -336,7 +353,9 @@ def align_service(
         "capacity_optimised": optimised_detail,
     }
     portfolio = {
-        "alignment": alignment_summary(frame, limit=service.alignment.list_limit),
+        "alignment": (
+            alignment_summary(frame, limit=service.alignment.list_limit) if effort_known else {}
+        ),
         "capacity": capacity,
         "capacity_optimised": optimised,
         "warnings": warnings + capacity_warnings,

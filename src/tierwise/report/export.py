@@ -41,16 +41,23 @@ def export_charts(run_dir: Path, fmt: str = "png", out_dir: Path | None = None) 
     run = RunData.open(run_dir)
     target = Path(out_dir) if out_dir is not None else Path(run_dir) / "charts"
     target.mkdir(parents=True, exist_ok=True)
+    return [
+        write_chart(chart.spec, target / f"{chart.name}.{fmt}")
+        for section in build_sections(run)
+        for chart in section.charts
+    ]
+
+
+def write_chart(spec: dict[str, Any], path: Path) -> Path:
+    """Render one Vega-Lite spec to ``path``: PNG (2x scale) or SVG, by the file's suffix."""
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise InputError(f"{path}: charts are written as {' or '.join(FORMATS)}; use that suffix")
     version = vega_lite_version()
     kwargs: dict[str, Any] = {"vl_version": version} if version else {}
-    written: list[Path] = []
-    for section in build_sections(run):
-        for chart in section.charts:
-            spec = {**chart.spec, "config": {**STATIC_CONFIG, **chart.spec.get("config", {})}}
-            path = target / f"{chart.name}.{fmt}"
-            if fmt == "png":
-                path.write_bytes(vlc.vegalite_to_png(spec, scale=2, **kwargs))
-            else:
-                path.write_text(vlc.vegalite_to_svg(spec, **kwargs), encoding="utf-8")
-            written.append(path)
-    return written
+    spec = {**spec, "config": {**STATIC_CONFIG, **spec.get("config", {})}}
+    if fmt == "png":
+        path.write_bytes(vlc.vegalite_to_png(spec, scale=2, **kwargs))
+    else:
+        path.write_text(vlc.vegalite_to_svg(spec, **kwargs), encoding="utf-8")
+    return path
