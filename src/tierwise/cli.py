@@ -351,7 +351,11 @@ def generate(
     def body() -> None:
         summary = _generate(out_dir, customers, seed, lines_per_customer, quiet)
         if not quiet:
-            out.print(f"Book written to [bold]{out_dir}[/bold]: {summary}")
+            rows = ", ".join(f"{n:,} {t}" for t, n in summary.rows.items() if t != "truth")
+            out.print(
+                f"Book written to [bold]{out_dir}[/bold]: {rows}; "
+                f"{summary.start} .. {summary.end}. Analyse it with `tierwise analyze {out_dir}`."
+            )
 
     _run(body)
 

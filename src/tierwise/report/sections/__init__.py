@@ -104,8 +104,7 @@ class Section:
 
 
 def _builder_name(build: Builder) -> str:
-    inner = getattr(build, "chart_function", None)
-    return getattr(inner or build, "__qualname__", "chart")
+    return getattr(build, "__qualname__", "chart")
 
 
 def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:

@@ -6,7 +6,7 @@ light whatever the size of the book. Colours match ``tierwise.report.charts.prof
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import altair as alt
@@ -182,80 +182,6 @@ def tier_shares(tiers: Mapping[str, Mapping[str, Any]]) -> alt.Chart:
     )
 
 
-def rank_scatter(frame: pd.DataFrame, tier_order: Sequence[str]) -> alt.Chart:
-    """Revenue rank against strategic rank (log scales): off the diagonal, size misleads."""
-    data = frame.copy()
-    data["label"] = (
-        data["name"].fillna(data["customer_id"]) if "name" in data else data["customer_id"]
-    )
-    return (
-        alt.Chart(data)
-        .mark_circle(size=18, opacity=0.55)
-        .encode(
-            x=alt.X(
-                "revenue_rank:Q", title="Revenue rank (1 = largest)", scale=alt.Scale(type="log")
-            ),
-            y=alt.Y(
-                "strategic_rank:Q",
-                title="Strategic rank (1 = most strategic)",
-                scale=alt.Scale(type="log"),
-            ),
-            color=alt.Color(
-                "tier:N", sort=list(tier_order), legend=alt.Legend(title=None, orient="bottom")
-            ),
-            tooltip=[
-                alt.Tooltip("label:N", title="Customer"),
-                alt.Tooltip("tier:N", title="Tier"),
-                alt.Tooltip("revenue_rank:Q", title="Revenue rank", format=","),
-                alt.Tooltip("strategic_rank:Q", title="Strategic rank", format=","),
-            ],
-        )
-        .properties(width=WIDTH, height=HEIGHT, title="Strategic rank against revenue rank")
-    )
-
-
-def alignment_scatter(frame: pd.DataFrame, shown_of: int) -> alt.LayerChart:
-    """Hours spent against hours entitled, per account; the diagonal is 'as the tier says'."""
-    data = frame.copy()
-    data["label"] = (
-        data["name"].fillna(data["customer_id"]) if "name" in data else data["customer_id"]
-    )
-    data["alignment"] = data["alignment"].astype(str).str.replace("_", "-")
-    top = float(max(data["effort_hours"].max(), data["entitled_hours"].max(), 1.0))
-    dots = (
-        alt.Chart(data)
-        .mark_circle(size=20, opacity=0.6)
-        .encode(
-            x=alt.X("entitled_hours:Q", title="Hours the tier entitles it to"),
-            y=alt.Y("effort_hours:Q", title="Hours spent"),
-            color=alt.Color(
-                "alignment:N",
-                scale=alt.Scale(
-                    domain=list(ALIGNMENT_COLOURS), range=list(ALIGNMENT_COLOURS.values())
-                ),
-                legend=alt.Legend(title=None, orient="bottom"),
-            ),
-            tooltip=[
-                alt.Tooltip("label:N", title="Customer"),
-                alt.Tooltip("tier:N", title="Tier"),
-                alt.Tooltip("effort_hours:Q", title="Hours spent", format=",.1f"),
-                alt.Tooltip("entitled_hours:Q", title="Hours entitled", format=",.1f"),
-                alt.Tooltip("alignment:N", title="Alignment"),
-            ],
-        )
-    )
-    diagonal = (
-        alt.Chart(pd.DataFrame({"x": [0.0, top], "y": [0.0, top]}))
-        .mark_line(strokeDash=[4, 4], color="#555")
-        .encode(x="x:Q", y="y:Q")
-    )
-    title: str | alt.TitleParams = "Effort against entitlement"
-    if shown_of > len(data):
-        subtitle = f"{len(data):,} of {shown_of:,} accounts drawn"
-        title = alt.TitleParams("Effort against entitlement", subtitle=subtitle)
-    return (diagonal + dots).properties(width=WIDTH, height=HEIGHT, title=title)
-
-
 def capacity_bars(rows: Sequence[Mapping[str, Any]], key: str, label: str) -> alt.Chart:
     """Hours required by the policy against hours available, per role or person."""
     long = []
@@ -306,116 +232,6 @@ def capacity_bars(rows: Sequence[Mapping[str, Any]], key: str, label: str) -> al
     )
 
 
-def tier_hours(tiers: pd.DataFrame) -> alt.Chart:
-    """Per tier: hours the policy requires against hours actually spent."""
-    long = pd.concat(
-        [
-            tiers[["tier"]].assign(measure="required by the policy", hours=tiers["required_hours"]),
-            tiers[["tier"]].assign(measure="spent", hours=tiers["effort_hours"]),
-        ]
-    )
-    order = ["required by the policy", "spent"]
-    return (
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            x=alt.X("tier:N", title=None, sort=list(tiers["tier"])),
-            xOffset=alt.XOffset("measure:N", sort=order),
-            y=alt.Y("hours:Q", title="Hours over the window"),
-            color=alt.Color(
-                "measure:N",
-                sort=order,
-                scale=alt.Scale(domain=order, range=[AMBER, NEUTRAL]),
-                legend=alt.Legend(title=None, orient="bottom"),
-            ),
-            tooltip=["tier:N", "measure:N", alt.Tooltip("hours:Q", format=",.0f")],
-        )
-        .properties(width=WIDTH, height=HEIGHT, title="Hours by tier: policy against practice")
-    )
-
-
-def clv_tracking(frame: pd.DataFrame, unit: str) -> alt.LayerChart | alt.Chart:
-    """Cumulative repeat purchases, actual against the model, with the holdout shaded."""
-    long = pd.concat(
-        [
-            frame[["period"]].assign(series="actual", purchases=frame["actual_cumulative"]),
-            frame[["period"]].assign(series="model", purchases=frame["predicted_cumulative"]),
-        ]
-    )
-    lines = (
-        alt.Chart(long)
-        .mark_line()
-        .encode(
-            x=alt.X("period:Q", title=f"{unit.capitalize()}s since the first purchase"),
-            y=alt.Y("purchases:Q", title="Cumulative repeat purchases"),
-            color=alt.Color(
-                "series:N",
-                scale=alt.Scale(domain=["actual", "model"], range=["#1f2933", HOURS]),
-                legend=alt.Legend(title=None, orient="bottom"),
-            ),
-            strokeDash=alt.StrokeDash(
-                "series:N",
-                scale=alt.Scale(domain=["actual", "model"], range=[[1, 0], [6, 3]]),
-                legend=alt.Legend(title=None, orient="bottom"),
-            ),
-            tooltip=[
-                alt.Tooltip("period:Q", title=unit.capitalize()),
-                alt.Tooltip("series:N"),
-                alt.Tooltip("purchases:Q", format=",.0f"),
-            ],
-        )
-    )
-    layers: alt.LayerChart | alt.Chart = lines
-    holdout = frame.loc[frame["holdout"].astype(bool), "period"]
-    if len(holdout):
-        start = float(holdout.min())
-        band = pd.DataFrame({"start": [start], "end": [float(frame["period"].max())]})
-        shade = (
-            alt.Chart(band).mark_rect(color="#e9eef6", opacity=0.8).encode(x="start:Q", x2="end:Q")
-        )
-        layers = shade + lines
-    return layers.properties(
-        width=WIDTH,
-        height=HEIGHT,
-        title=alt.TitleParams(
-            "Tracking: repeat purchases, actual vs model", subtitle="shaded: holdout period"
-        ),
-    )
-
-
-def clv_calibration(frame: pd.DataFrame) -> alt.Chart:
-    """Mean holdout purchases by calibration frequency, actual against predicted."""
-    long = pd.concat(
-        [
-            frame[["label", "frequency"]].assign(series="actual", purchases=frame["actual"]),
-            frame[["label", "frequency"]].assign(series="model", purchases=frame["predicted"]),
-        ]
-    )
-    order = frame.sort_values("frequency")["label"].tolist()
-    return (
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            x=alt.X("label:N", title="Repeat purchases in the calibration period", sort=order),
-            xOffset=alt.XOffset("series:N"),
-            y=alt.Y("purchases:Q", title="Mean purchases in the holdout"),
-            color=alt.Color(
-                "series:N",
-                scale=alt.Scale(domain=["actual", "model"], range=["#1f2933", HOURS]),
-                legend=alt.Legend(title=None, orient="bottom"),
-            ),
-            tooltip=[
-                alt.Tooltip("label:N", title="Calibration purchases"),
-                alt.Tooltip("series:N"),
-                alt.Tooltip("purchases:Q", format=".2f"),
-            ],
-        )
-        .properties(
-            width=WIDTH, height=HEIGHT, title="Calibration: holdout purchases by past frequency"
-        )
-    )
-
-
 def accounting_bars(inputs: Mapping[str, Mapping[str, Any]]) -> alt.LayerChart:
     """Rows read per input table, accepted and quarantined, labelled with the quarantine."""
     rows, labels = [], []
@@ -456,28 +272,3 @@ def accounting_bars(inputs: Mapping[str, Mapping[str, Any]]) -> alt.LayerChart:
         height=max(60, 34 * len(inputs)),
         title="Rows read per table: accepted and quarantined",
     )
-
-
-def domain_chart(module: str, name: str) -> Any:
-    """A chart function of ``tierwise.report.charts.<module>``, or None while it is not written."""
-    import importlib
-
-    try:
-        mod = importlib.import_module(f"tierwise.report.charts.{module}")
-    except ImportError:
-        return None
-    return getattr(mod, name, None)
-
-
-def domain(module: str, name: str, *args: Any, **kwargs: Any) -> Callable[[], Any] | None:
-    """A builder calling ``tierwise.report.charts.<module>.<name>(*args, **kwargs)``, or None
-    while that function is not there (the report then draws its own chart)."""
-    fn = domain_chart(module, name)
-    if fn is None:
-        return None
-
-    def build() -> Any:
-        return fn(*args, **kwargs)
-
-    build.chart_function = fn  # type: ignore[attr-defined]
-    return build

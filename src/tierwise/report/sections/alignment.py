@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from tierwise.report import takeaways as tw
+from tierwise.report.charts.service import effort_vs_entitlement
 from tierwise.report.sections import CHART_POINTS, TABLE_ROWS, Card, Section, Table
-from tierwise.report.sections._charts import alignment_scatter, domain, sample
+from tierwise.report.sections._charts import sample
 from tierwise.report.sections._run import RunData
 
 NEEDS_ALIGNMENT = (
@@ -47,10 +48,7 @@ def build(run: RunData) -> Section:
         section.add_chart(
             "alignment",
             "Effort against entitlement",
-            [
-                domain("service", "effort_vs_entitlement", shown),
-                lambda: alignment_scatter(shown, len(frame)),
-            ],
+            lambda: effort_vs_entitlement(shown),
             tw.alignment_takeaway(a),
         )
     else:

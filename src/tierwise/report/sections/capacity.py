@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from tierwise.report import takeaways as tw
+from tierwise.report.charts.service import capacity_by_tier
 from tierwise.report.sections import TABLE_ROWS, Card, Section, Table
-from tierwise.report.sections._charts import capacity_bars, domain, tier_hours
+from tierwise.report.sections._charts import capacity_bars
 from tierwise.report.sections._run import RunData
 
 NEEDS_CAPACITY = (
@@ -57,7 +58,7 @@ def build(run: RunData) -> Section:
         section.add_chart(
             "capacity_by_tier",
             "Hours by tier: policy against practice",
-            [domain("service", "capacity_by_tier", per_tier), lambda: tier_hours(per_tier)],
+            lambda: capacity_by_tier(per_tier),
             tw.tier_hours_takeaway(c.get("per_tier") or _records(per_tier)),
         )
     if c.get("answer"):

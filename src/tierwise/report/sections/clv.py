@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from tierwise.report import takeaways as tw
+from tierwise.report.charts.clv import calibration_chart, tracking_chart
 from tierwise.report.sections import Card, Section, Table
-from tierwise.report.sections._charts import clv_calibration, clv_tracking, domain
 from tierwise.report.sections._run import RunData
 
 NEEDS_CLV = (
@@ -60,10 +60,7 @@ def build(run: RunData) -> Section:
         section.add_chart(
             "clv_tracking",
             "CLV tracking",
-            [
-                domain("clv", "tracking_chart", tracking),
-                lambda: clv_tracking(tracking, str(s.get("time_unit", "period"))),
-            ],
+            lambda: tracking_chart(tracking),
             takeaway,
         )
     elif takeaway:
@@ -75,7 +72,7 @@ def build(run: RunData) -> Section:
         section.add_chart(
             "clv_calibration",
             "CLV calibration",
-            [domain("clv", "calibration_chart", calibration), lambda: clv_calibration(calibration)],
+            lambda: calibration_chart(calibration),
             _calibration_takeaway(calibration),
         )
     candidates = s.get("candidates") or []

@@ -8,8 +8,8 @@ when an older run folder lacks them.
 from __future__ import annotations
 
 from tierwise.report import takeaways as tw
+from tierwise.report.charts.profit import deciles_chart, pareto_chart, whale_chart
 from tierwise.report.sections import Section
-from tierwise.report.sections._charts import domain
 from tierwise.report.sections._run import RunData
 
 NEEDS_PROFIT = (
@@ -32,7 +32,7 @@ def build(run: RunData) -> Section:
         section.add_chart(
             "pareto",
             "Pareto curve of revenue",
-            [domain("profit", "pareto_chart", pareto)],
+            lambda: pareto_chart(pareto),
             tw.pareto_takeaway(pareto),
         )
     else:
@@ -41,14 +41,14 @@ def build(run: RunData) -> Section:
         section.add_chart(
             "whale",
             "Whale curve of net profit",
-            [domain("profit", "whale_chart", whale)],
+            lambda: whale_chart(whale),
             tw.whale_takeaway(whale),
         )
     if deciles:
         section.add_chart(
             "deciles",
             "Net profit by decile",
-            [domain("profit", "deciles_chart", deciles)],
+            lambda: deciles_chart(deciles),
             tw.deciles_takeaway(deciles),
         )
     if not whale and not deciles:

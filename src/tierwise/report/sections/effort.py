@@ -11,8 +11,8 @@ from typing import Any
 import altair as alt
 
 from tierwise.report import takeaways as tw
+from tierwise.report.charts.profit import effort_vs_profit_chart
 from tierwise.report.sections import Section
-from tierwise.report.sections._charts import domain
 from tierwise.report.sections._run import RunData
 
 NEEDS_EFFORT = (
@@ -58,12 +58,10 @@ def build(run: RunData) -> Section:
 
 def _retitled(effort: dict[str, Any], label: str) -> Any:
     """The domain chart with a plain title: the takeaway under it already says the finding."""
-    build = domain("profit", "effort_vs_profit_chart", effort)
-    if build is None:
-        return None
 
     def retitled() -> alt.TopLevelMixin:
-        return build().properties(title=f"Share of hours and of net profit, {label}")
+        return effort_vs_profit_chart(effort).properties(
+            title=f"Share of hours and of net profit, {label}"
+        )
 
-    retitled.chart_function = build.chart_function  # type: ignore[attr-defined]
     return retitled

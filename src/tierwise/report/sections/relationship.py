@@ -11,8 +11,9 @@ from typing import Any
 import pandas as pd
 
 from tierwise.report import takeaways as tw
+from tierwise.report.charts.segment import relationship_matrix_chart
 from tierwise.report.sections import CHART_POINTS, Builder, Section, Table
-from tierwise.report.sections._charts import domain, level_counts, relationship_matrix, sample
+from tierwise.report.sections._charts import level_counts, relationship_matrix, sample
 from tierwise.report.sections._run import RunData
 
 MATRIX_COLUMNS = (
@@ -53,7 +54,7 @@ def build(run: RunData) -> Section:
             kwargs: dict[str, Any] = {"good_for_us": us, "good_for_client": client}
             if tier_order:
                 kwargs["tiers"] = tier_order
-            builders.insert(0, domain("segment", "relationship_matrix_chart", shown, **kwargs))
+            builders.insert(0, lambda: relationship_matrix_chart(shown, **kwargs))
         section.add_chart("relationship_matrix", "Relationship matrix", builders, takeaway)
     elif levels:
         section.add_chart(

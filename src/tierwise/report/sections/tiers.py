@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from tierwise.report import takeaways as tw
+from tierwise.report.charts.segment import strategic_vs_revenue_chart, tier_summary_chart
 from tierwise.report.sections import CHART_POINTS, TABLE_ROWS, Builder, Section, Table
-from tierwise.report.sections._charts import domain, rank_scatter, sample, tier_shares
+from tierwise.report.sections._charts import sample, tier_shares
 from tierwise.report.sections._run import RunData
 
 NEEDS_TIERS = (
@@ -35,7 +36,7 @@ def build(run: RunData) -> Section:
     table = run.detail("segment_tiers")
     builders: list[Builder | None] = [lambda: tier_shares(tiers)]
     if table is not None and {"tier", "customers", "share_revenue"} <= set(table.columns):
-        builders.insert(0, domain("segment", "tier_summary_chart", table))
+        builders.insert(0, lambda: tier_summary_chart(table))
     section.add_chart("tiers", "Tiers", builders, tw.tiers_takeaway(tiers))
     section.tables.append(_tier_table(tiers))
     svl = p.get("strategic_vs_largest") or {}
@@ -49,10 +50,7 @@ def build(run: RunData) -> Section:
         section.add_chart(
             "strategic_vs_largest",
             "Strategic rank against revenue rank",
-            [
-                domain("segment", "strategic_vs_revenue_chart", shown, tiers=list(tiers)),
-                lambda: rank_scatter(shown, list(tiers)),
-            ],
+            lambda: strategic_vs_revenue_chart(shown, tiers=list(tiers)),
             tw.strategic_takeaway(svl),
         )
     elif svl:
