@@ -211,17 +211,14 @@ def validate_table(
         else raw.expr.limit(0).select("_file", "_line", _exception=ibis.literal(_EXACT))
     )
     exceptions = con.create_table(f"exceptions_{spec.name}", duplicates, overwrite=True)
-    staged = _with_exceptions(
-        t.mutate(_reason0=first_failure, **{f"__{k}": v for k, v in values.items()}), exceptions
-    )
+    checked = t.mutate(_reason0=first_failure, **{f"__{k}": v for k, v in values.items()})
+    staged = _with_exceptions(checked, exceptions)
     if spec.key and f"__{spec.key}" in staged.columns:
         key_dups = _key_duplicates(staged, f"__{spec.key}", spec.key)
         exceptions = con.create_table(
             f"exceptions_{spec.name}", exceptions.union(key_dups), overwrite=True
         )
-        staged = _with_exceptions(
-            t.mutate(_reason0=first_failure, **{f"__{k}": v for k, v in values.items()}), exceptions
-        )
+        staged = _with_exceptions(checked, exceptions)
 
     extras: list[str] = []
     if spec.extra_columns_allowed:
