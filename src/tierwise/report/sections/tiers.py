@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from tierwise.report import takeaways as tw
 from tierwise.report.charts.segment import strategic_vs_revenue_chart, tier_summary_chart
 from tierwise.report.sections import CHART_POINTS, TABLE_ROWS, Builder, Section, Table
@@ -67,7 +69,54 @@ def build(run: RunData) -> Section:
             "Strategic against largest needs strategic_rank and revenue_rank per customer "
             "(segmentation stage)."
         )
+    _add_moves(section, run)
     return section
+
+
+def _cell(value: Any) -> str:
+    return "—" if value is None or pd.isna(value) else str(value)
+
+
+def _add_moves(section: Section, run: RunData) -> None:
+    """Who moved tier or relationship level since the previous run of the same book."""
+    moves = run.portfolio.get("moves") or {}
+    previous = moves.get("previous_run")
+    if not previous:
+        section.notes.append(
+            "Tier and level moves appear from the second run of this book on "
+            "(history: .tierwise-history.sqlite beside the run folder)."
+        )
+        return
+    tier, level = moves.get("tier") or {}, moves.get("level") or {}
+    section.notes.append(
+        f"Since the run as of {previous}: {tw.count(tier.get('up', 0))} customers moved up a "
+        f"tier and {tw.count(tier.get('down', 0))} down; {tw.count(level.get('worse', 0))} "
+        f"relationships got worse and {tw.count(level.get('better', 0))} better."
+    )
+    frame = run.detail("tier_moves")
+    if frame is None or frame.empty:
+        return
+    order = {"down": 0, "up": 1}
+    shown = frame.assign(_o=frame["tier_move"].map(order).fillna(2)).sort_values("_o")
+    rows = [
+        [
+            str(r.customer_id),
+            _cell(r.previous_tier),
+            _cell(r.tier),
+            _cell(r.previous_level),
+            _cell(r.relationship_level),
+        ]
+        for r in shown.head(TABLE_ROWS).itertuples()
+    ]
+    section.tables.append(
+        Table(
+            "Who moved since the previous run",
+            ["Customer", "Tier before", "Tier now", "Level before", "Level now"],
+            rows,
+            [False, False, False, True, True],
+            note=f"{len(frame):,} moves in all; every one is in {run.detail_path('tier_moves')}.",
+        )
+    )
 
 
 def _tier_table(tiers: dict[str, dict[str, Any]]) -> Table:
