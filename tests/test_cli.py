@@ -175,3 +175,17 @@ def test_report_command_needs_a_run_folder(tmp_path: Path):
     result = runner.invoke(app, ["report", str(tmp_path)])
     assert result.exit_code == 2
     assert "not a run folder" in result.output
+
+
+def test_validate_writes_the_quarantine_and_prints_the_accounting(tmp_path):
+    write_csv(
+        tmp_path / "book",
+        "transactions.csv",
+        "customer_id,date,amount\nA,2025-01-02,1\n,2025-01-02,2",
+    )
+    rejected = tmp_path / "rejected"
+    result = runner.invoke(app, ["validate", str(tmp_path / "book"), "--quarantine", str(rejected)])
+    assert result.exit_code == 0, result.output
+    assert "accepted + quarantined = read" in result.output
+    lines = (rejected / "transactions.csv").read_text().splitlines()
+    assert len(lines) == 2 and lines[1].endswith("missing customer_id")

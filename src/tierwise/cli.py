@@ -299,30 +299,21 @@ def validate(
     """Read and validate a book only: print the accounting of every table; write the quarantine."""
 
     def body() -> None:
-        from tierwise.book.book import read_book
+        from tierwise.pipeline import read_book_under_policy
         from tierwise.policy.io import load_policy
 
         resolved, _ = load_policy(policy)
-        mapping = resolved.book.merged(_mapping(map_, date_format, decimal_comma))
+        mapping = _mapping(map_, date_format, decimal_comma)
         status = None if quiet else err.status("reading and validating the book")
         if status:
             status.start()
         try:
-            result = read_book(
-                book,
-                preset=preset,
-                mapping=mapping,
-                fx_rates=resolved.analysis.fx_rates,
-                currency=resolved.analysis.currency,
-            )
+            result = read_book_under_policy(book, resolved, preset=preset, mapping=mapping)
         finally:
             if status:
                 status.stop()
         if quarantine_dir is not None:
-            quarantine_dir.mkdir(parents=True, exist_ok=True)
-            for name, table in result.quarantine.items():
-                if result.accounting[name].quarantined:
-                    table.order_by(["_file", "_line"]).to_csv(quarantine_dir / f"{name}.csv")
+            result.write_quarantine(quarantine_dir)
         if not quiet:
             _print_accounting(result.accounting_dict(), result.missing)
             for warning in result.warnings:
@@ -506,8 +497,6 @@ def charts(
         from tierwise.report.export import export_charts
 
         _require_run(run)
-        if fmt not in ("png", "svg"):
-            raise TierwiseError(f"--format {fmt!r}: use png or svg")
         paths = export_charts(run, fmt, out_dir)
         out.print(
             f"{len(paths)} charts written to [bold]{paths[0].parent if paths else out_dir}[/bold]"

@@ -126,17 +126,9 @@ def analyze(
         resolved_policy, policy_source = load_policy(policy)
     watch = Stopwatch(progress, total_stages=len(STAGES) + (0 if isinstance(book, Book) else 1))
     if not isinstance(book, Book):
-        book_mapping = (
-            resolved_policy.book if mapping is None else resolved_policy.book.merged(mapping)
-        )
         with watch.stage("read and validate"):
-            book = read_book(
-                book,
-                preset=preset,
-                mapping=book_mapping,
-                fx_rates=resolved_policy.analysis.fx_rates,
-                currency=resolved_policy.analysis.currency,
-                today=today,
+            book = read_book_under_policy(
+                book, resolved_policy, preset=preset, mapping=mapping, today=today
             )
     window = Window.ending(as_of or default_as_of(book), resolved_policy.analysis.window_days)
     con = book.con
@@ -220,6 +212,25 @@ def analyze(
         details=details,
         timings=watch.timings,
         stage_summaries=summaries,
+    )
+
+
+def read_book_under_policy(
+    source: str | Path,
+    policy: Policy,
+    *,
+    preset: str | None = None,
+    mapping: BookMapping | None = None,
+    today: date | None = None,
+) -> Book:
+    """Read a book with the policy's mapping (``mapping`` laid on top) and currency rates."""
+    return read_book(
+        source,
+        preset=preset,
+        mapping=policy.book if mapping is None else policy.book.merged(mapping),
+        fx_rates=policy.analysis.fx_rates,
+        currency=policy.analysis.currency,
+        today=today,
     )
 
 

@@ -25,13 +25,7 @@ def write_run(result: AnalysisResult, out_dir: Path) -> Path:
     moves = _record_history(result, out_dir)
     _write_json(out_dir / "portfolio.json", {**result.portfolio, "moves": _moves_summary(moves)})
 
-    quarantine_dir = out_dir / "quarantine"
-    quarantine_dir.mkdir(exist_ok=True)
-    for old in quarantine_dir.glob("*.csv"):
-        old.unlink()
-    for name, table in result.book.quarantine.items():
-        if result.book.accounting[name].quarantined:
-            table.order_by(["_file", "_line"]).to_csv(quarantine_dir / f"{name}.csv")
+    result.book.write_quarantine(out_dir / "quarantine")
 
     details = {**result.details, "tier_moves": moves}
     details_dir = out_dir / "details"

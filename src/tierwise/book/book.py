@@ -62,6 +62,18 @@ class Book:
     def accounting_dict(self) -> dict[str, Any]:
         return {name: acc.as_dict() for name, acc in self.accounting.items()}
 
+    def write_quarantine(self, folder: Path) -> None:
+        """Write each table's rejected rows, as read and with their reason, to ``<table>.csv``.
+
+        Files from an earlier write are removed first, so the folder matches this book.
+        """
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.csv"):
+            old.unlink()
+        for name, table in self.quarantine.items():
+            if self.accounting[name].quarantined:
+                table.order_by(["_file", "_line"]).to_csv(folder / f"{name}.csv")
+
 
 def read_book(
     source: str | Path,
