@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
+import ibis
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -97,3 +98,20 @@ D,2025-01-03,4
     quarantine = read_book(tmp_path, today=TODAY).quarantine["transactions"].execute()
     lines = dict(zip(quarantine["reason"].str.split(":").str[0], quarantine["_line"], strict=True))
     assert lines == {"malformed line": 3, "missing amount": 4}
+
+
+def test_text_books_keep_a_typed_copy_and_parquet_books_stay_a_view(tmp_path):
+    """Text is parsed once, not in every later scan; a Parquet book is never copied."""
+    text_book, parquet_book = tmp_path / "text", tmp_path / "parquet"
+    text_book.mkdir()
+    ROWS.to_csv(text_book / "transactions.csv", index=False)
+    (parquet_book / "transactions").mkdir(parents=True)
+    ROWS.to_parquet(parquet_book / "transactions" / "part-0.parquet", index=False)
+    for folder, kind in ((text_book, "BASE TABLE"), (parquet_book, "VIEW")):
+        con = duckdb.connect()
+        book = read_book(folder, today=TODAY, con=ibis.duckdb.from_connection(con))
+        found = con.execute(
+            "SELECT table_type FROM information_schema.tables WHERE table_name = 'tw_transactions'"
+        ).fetchall()
+        assert found == [(kind,)], folder
+        assert sorted(book.transactions.execute()["amount"]) == [5.0, 10.0, 20.0]

@@ -8,7 +8,10 @@ only shows on the 13th of a month is still found.
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
+import string
 from dataclasses import dataclass
 
 import ibis
@@ -23,29 +26,87 @@ _DMY = r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})( +\d{1,2}:\d{2}(:\d{2})?)?$"
 _DMY_SHORT = r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2})( +\d{1,2}:\d{2}(:\d{2})?)?$"
 
 
-def _text(col: ir.Value) -> ir.StringValue:
-    return col.cast("string").strip()
+@dataclass(frozen=True)
+class TextShape:
+    """What the values of a raw text column need before parsing.
+
+    ``padded``: some value starts or ends with whitespace, so values must be stripped;
+    ``None`` while unknown, and then each value is tested and only those that need it are
+    stripped. ``float_ids``: some value may end in ``.0``, so ids must be repaired.
+    Validation learns the shape in the scan that counts rejections; the accepted view,
+    which every later stage scans, then leaves out the per-row string work a clean column
+    does not need.
+    """
+
+    padded: bool | None = None
+    float_ids: bool = True
 
 
-def blank(col: ir.Value) -> ir.BooleanValue:
+UNKNOWN_SHAPE = TextShape()
+
+
+def needs_strip(col: ir.StringValue) -> ir.BooleanValue:
+    """True where a value starts or ends with whitespace (or is empty: nothing to strip).
+
+    A first character code up to 32 covers every character strip() removes; suffix tests
+    are far cheaper than cutting out the last character.
+    """
+    trailing = [col.endswith(ch) for ch in string.whitespace]
+    return functools.reduce(operator.or_, trailing, col.ascii_str() <= 32)
+
+
+def shape_aggregates(table: ir.Table, columns: list[str]) -> dict[str, ir.Scalar]:
+    """Aggregates that find the shape of each text column; read them with ``shapes_from``."""
+    checks: dict[str, ir.Scalar] = {}
+    for i, name in enumerate(columns):
+        col = table[name]
+        if col.type().is_string():
+            checks[f"_padded{i}"] = needs_strip(col).any()
+            checks[f"_float_ids{i}"] = col.endswith(".0").any()
+    return checks
+
+
+def shapes_from(rows: list[dict[str, object]], columns: list[str]) -> dict[str, TextShape]:
+    """Shapes from the results of ``shape_aggregates`` (one row per group of the scan)."""
+    shapes = {}
+    for i, name in enumerate(columns):
+        if f"_padded{i}" in (rows[0] if rows else {}):
+            padded = any(bool(r[f"_padded{i}"]) for r in rows)  # all-null groups give None
+            # "17850.0 " shows its ".0" only once stripped, so padding keeps the repair
+            float_ids = padded or any(bool(r[f"_float_ids{i}"]) for r in rows)
+            shapes[name] = TextShape(padded=padded, float_ids=float_ids)
+    return shapes
+
+
+def _text(col: ir.Value, shape: TextShape = UNKNOWN_SHAPE) -> ir.StringValue:
+    text = col.cast("string")
+    if shape.padded is None:
+        return ibis.ifelse(needs_strip(text), text.strip(), text)
+    return text.strip() if shape.padded else text
+
+
+def blank(col: ir.Value, shape: TextShape = UNKNOWN_SHAPE) -> ir.BooleanValue:
     """True where a raw value is missing or empty text."""
-    if col.type().is_string():
-        return col.isnull() | (col.strip() == "")
-    return col.isnull()
+    if not col.type().is_string():
+        return col.isnull()
+    if shape.padded is None:  # only a value that starts with whitespace can be blank
+        return col.isnull() | ((col.ascii_str() <= 32) & (col.strip() == ""))
+    return col.isnull() | (_text(col, shape) == "")
 
 
 # --- identifiers -------------------------------------------------------------------------
 
 
-def parse_id(col: ir.Value) -> ir.StringValue:
+def parse_id(col: ir.Value, shape: TextShape = UNKNOWN_SHAPE) -> ir.StringValue:
     """Ids are text; ``17850.0`` (a number exported as float) is read as ``17850``."""
     if col.type().is_floating():
         return ibis.ifelse(
             col == col.round(0), col.cast("int64").cast("string"), col.cast("string")
         )
-    text = _text(col)
-    # the regex runs only on the rare ids that end in ".0", not on every row
-    text = ibis.ifelse(text.endswith(".0"), text.re_replace(r"^(-?\d+)\.0+$", r"\1"), text)
+    text = _text(col, shape)
+    if shape.float_ids:
+        # the regex runs only on the rare ids that end in ".0", not on every row
+        text = ibis.ifelse(text.endswith(".0"), text.re_replace(r"^(-?\d+)\.0+$", r"\1"), text)
     return text.nullif("")
 
 
@@ -158,11 +219,13 @@ def _strftime_to_regex(fmt: str) -> tuple[str, dict[str, int]]:
     return regex + "$", groups
 
 
-def parse_date(col: ir.Value, fmt: DateFormat) -> ir.TimestampValue:
+def parse_date(
+    col: ir.Value, fmt: DateFormat, shape: TextShape = UNKNOWN_SHAPE
+) -> ir.TimestampValue:
     """A timestamp, or null where the value does not follow the format or is not a real date."""
     if fmt.kind == "typed":
         return col.cast("timestamp")
-    text = _text(col)
+    text = _text(col, shape)
     if fmt.kind == "iso":
         iso = text.re_replace(r"(Z|[+-]\d{2}:?\d{2})$", "")
     elif fmt.kind == "compact":
@@ -220,13 +283,17 @@ def check_decimal_convention(table: ir.Table, column: str, decimal: str, where: 
         )
 
 
-def parse_number(col: ir.Value, decimal: str = ".") -> ir.FloatingValue:
+def parse_number(
+    col: ir.Value, decimal: str = ".", shape: TextShape = UNKNOWN_SHAPE
+) -> ir.FloatingValue:
     """A float, or null where the value is no number. Reads ``1,234.50``, ``(12.00)``, ``€ 5``."""
+    if col.type() == dt.float64:
+        return col
     if col.type().is_numeric():
         return col.cast(dt.float64)
     if col.type().is_boolean():
         return col.cast("int8").cast(dt.float64)
-    text = _text(col).re_replace("[\\s\u00a0'€$£¥]", "")
+    text = _text(col, shape).re_replace("[\\s\u00a0'€$£¥]", "")
     negative = text.re_search(r"^\(.*\)$")
     text = text.re_replace(r"^\((.*)\)$", r"\1")
     if decimal == ",":
@@ -240,10 +307,10 @@ def parse_number(col: ir.Value, decimal: str = ".") -> ir.FloatingValue:
     return ibis.ifelse(negative, -number, number)
 
 
-def parse_bool(col: ir.Value) -> ir.BooleanValue:
+def parse_bool(col: ir.Value, shape: TextShape = UNKNOWN_SHAPE) -> ir.BooleanValue:
     if col.type().is_boolean():
         return col
-    text = _text(col).lower()
+    text = _text(col, shape).lower()
     return ibis.cases(
         (text.isin(["true", "t", "yes", "y", "1"]), True),
         (text.isin(["false", "f", "no", "n", "0"]), False),

@@ -40,6 +40,10 @@ class RawTable:
     malformed: ir.Table | None = (
         None  # lines the parser could not split: _file, _line, raw_line, error
     )
+    # True where the raw rows are a view over the files (Parquet): typed already, and too
+    # big to copy. Otherwise they were loaded into the engine (text, Excel, another
+    # database), and validation keeps a typed copy of the accepted rows.
+    lazy: bool = False
 
 
 def _strip_suffix(name: str) -> str:
@@ -174,7 +178,11 @@ def _read_parquet(con: ibis.BaseBackend, name: str, paths: list[Path]) -> RawTab
         raise InputError(f"table {name!r}: cannot read Parquet {paths[0]}: {exc}") from exc
     expr = con.table(view)
     return RawTable(
-        name, expr, [str(p) for p in paths], [c for c in expr.columns if not c.startswith("_")]
+        name,
+        expr,
+        [str(p) for p in paths],
+        [c for c in expr.columns if not c.startswith("_")],
+        lazy=True,
     )
 
 

@@ -7,11 +7,13 @@ fixed priority order, names the row's reason, so counts are stable and explainab
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
@@ -19,7 +21,9 @@ import pandas as pd
 from tierwise.book.contract import TableSpec
 from tierwise.book.mapping import ReadOptions, TableMapping, build_expression, expression_columns
 from tierwise.book.parse import (
+    UNKNOWN_SHAPE,
     DateFormat,
+    TextShape,
     blank,
     check_decimal_convention,
     detect_date_format,
@@ -27,6 +31,8 @@ from tierwise.book.parse import (
     parse_date,
     parse_id,
     parse_number,
+    shape_aggregates,
+    shapes_from,
 )
 from tierwise.book.readers import RawTable
 from tierwise.errors import InputError
@@ -124,8 +130,16 @@ def validate_table(
     fx_rates: dict[str, float] | None = None,
     book_currency: str | None = None,
 ) -> ValidatedTable:
-    """Parse, check and split one raw table; materialise the accepted rows in ``con``."""
+    """Parse, check and split one raw table into accepted rows and quarantined ones.
+
+    Later stages scan the accepted rows again and again, so they are kept cheap to scan
+    (see ``_keep_accepted``): the scan that counts rejections also learns which text
+    columns need stripping (``TextShape``), the accepted rows leave that work out where
+    no value needs it, and a table with no rejected row is not filtered at all.
+    """
     resolved = resolve_columns(raw, spec, mapping)
+    where = raw.files[0] if len(raw.files) == 1 else f"{raw.files[0]} (+{len(raw.files) - 1} files)"
+    formats = _date_formats(raw, spec, resolved, mapping, read, where)
     t = raw.expr
     check_known = (
         spec.references_customers
@@ -136,122 +150,44 @@ def validate_table(
         assert known_customers is not None
         known = known_customers.select(_known_id=known_customers.customer_id).distinct()
         t = t.left_join(known, parse_id(t[resolved["customer_id"]]) == known._known_id)
-    where = raw.files[0] if len(raw.files) == 1 else f"{raw.files[0]} (+{len(raw.files) - 1} files)"
 
-    values: dict[str, ir.Value] = {}
-    checks: list[tuple[ir.BooleanValue, str]] = []
-    if "_malformed" in t.columns:
-        checks.append((t._malformed.notnull(), "malformed line: wrong number of fields"))
+    def checked_rows(shapes: dict[str, TextShape]) -> tuple[dict[str, ir.Value], ir.Table]:
+        """Typed values and each row's first failed check, parsed for the given shapes."""
+        values, checks = _parse_columns(t, spec, resolved, formats, read, shapes)
+        if spec.event_date and spec.event_date in values:
+            cutoff = ibis.literal(today + timedelta(days=1)).cast("timestamp")
+            checks.append((values[spec.event_date] >= cutoff, f"{spec.event_date} in the future"))
+        if check_known:
+            checks.append((t._known_id.isnull(), "unknown customer"))
+        first_failure = (
+            ibis.cases(*checks, else_=ibis.null("string")) if checks else ibis.null("string")
+        )
+        return values, t.mutate(_reason0=first_failure, **{f"__{k}": v for k, v in values.items()})
 
-    for col in spec.columns:
-        if col.name not in resolved:
-            continue
-        source = resolved[col.name]
-        label = f"{where}, column {source!r}"
-        if source in t.columns:
-            raw_value = t[source]
-            missing = blank(raw_value)
-            if col.kind == "id":
-                value = parse_id(raw_value)
-                bad = ibis.literal(False)
-            elif col.kind == "text":
-                value = raw_value.cast("string").strip().nullif("")
-                bad = ibis.literal(False)
-            elif col.kind == "date":
-                fmt_text = mapping.date_format.get(col.name)
-                fmt = (
-                    DateFormat("strftime", fmt_text)
-                    if fmt_text
-                    else detect_date_format(raw.expr, source, label)
-                )
-                value = parse_date(raw_value, fmt)
-                bad = ~missing & value.isnull()
-            elif col.kind == "number":
-                check_decimal_convention(raw.expr, source, read.decimal, label)
-                value = parse_number(raw_value, read.decimal)
-                bad = ~missing & value.isnull()
-            else:
-                value = parse_bool(raw_value)
-                bad = ~missing & value.isnull()
-        else:  # a derived column: an expression over number columns
-            names = expression_columns(source) or []
-            parsed = {}
-            missing = ibis.literal(False)
-            bad = ibis.literal(False)
-            for name in names:
-                check_decimal_convention(raw.expr, name, read.decimal, f"{where}, column {name!r}")
-                parsed[name] = parse_number(t[name], read.decimal)
-                name_missing = blank(t[name])
-                missing = missing | name_missing
-                checks.append((~name_missing & parsed[name].isnull(), f"non-numeric {name}"))
-            value = build_expression(source, parsed)
-        values[col.name] = value
-        if col.required:
-            checks.append((missing, f"missing {col.name}"))
-        kind_word = {"date": "unparseable", "number": "non-numeric", "bool": "not a yes/no value"}
-        if col.kind in kind_word:
-            checks.append((bad, f"{kind_word[col.kind]} {col.name}"))
-
-    if spec.event_date and spec.event_date in values:
-        cutoff = ibis.literal(today + timedelta(days=1)).cast("timestamp")
-        checks.append((values[spec.event_date] >= cutoff, f"{spec.event_date} in the future"))
-    if check_known:
-        checks.append((t._known_id.isnull(), "unknown customer"))
-
-    first_failure = (
-        ibis.cases(*checks, else_=ibis.null("string")) if checks else ibis.null("string")
-    )
+    # Row-local checks stay lazy. Checks that compare rows (exact duplicates, duplicate
+    # keys) are resolved once, into a small materialised table of the rejected positions.
     originals = raw.original_columns
-    # Row-local checks stay lazy: they are cheap to re-evaluate on each scan. Checks that
-    # compare rows (exact duplicates, duplicate keys) are resolved once, into a small
-    # materialised table of the rejected positions.
     duplicates = (
-        _exact_duplicates(raw.expr, originals)
+        _exact_duplicates(con, raw.expr, originals)
         if read.exact_duplicates
-        else raw.expr.limit(0).select("_file", "_line", _exception=ibis.literal(_EXACT))
+        else _no_exceptions(raw.expr)
     )
     exceptions = con.create_table(f"exceptions_{spec.name}", duplicates, overwrite=True)
-    checked = t.mutate(_reason0=first_failure, **{f"__{k}": v for k, v in values.items()})
-    staged = _with_exceptions(checked, exceptions)
+    _, wary = checked_rows({})  # exact whatever the shapes: strips just the values that need it
+    staged = _with_exceptions(wary, exceptions)
     if spec.key and f"__{spec.key}" in staged.columns:
         key_dups = _key_duplicates(staged, f"__{spec.key}", spec.key)
         exceptions = con.create_table(
             f"exceptions_{spec.name}", exceptions.union(key_dups), overwrite=True
         )
-        staged = _with_exceptions(checked, exceptions)
+        staged = _with_exceptions(wary, exceptions)
 
-    extras: list[str] = []
-    if spec.extra_columns_allowed:
-        used = set(resolved.values())
-        extras = [c for c in originals if c not in used and _normalise(c) not in values]
-    good = staged.filter(staged.reason.isnull())
-    accepted = good.select(
-        *[good[f"__{k}"].name(k) for k in values],
-        *[good[c].name(_attribute_name(c)) for c in extras],
+    # Free text is stripped only in scans that read it; ids and checked columns in every scan
+    shaped = _raw_sources(
+        {c.name: resolved[c.name] for c in spec.columns if c.name in resolved and c.kind != "text"},
+        raw.expr,
     )
-    if spec.name == "transactions":
-        accepted = _with_order_id(accepted)
-        accepted = _in_book_currency(accepted, fx_rates or {}, book_currency, where)
-    accepted = con.create_view(f"tw_{spec.name}", accepted, overwrite=True)
-
-    quarantine = staged.filter(staged.reason.notnull()).select(
-        "_file", "_line", *originals, "reason"
-    )
-    quarantine = _with_malformed(con, raw, quarantine)
-    counts = staged.group_by("reason").aggregate(n=staged.count()).execute()
-    n_accepted = int(counts.loc[counts["reason"].isna(), "n"].sum())
-    counts = counts[counts["reason"].notna()]
-    if raw.malformed is not None:
-        bad_lines = raw.malformed.select(
-            reason=ibis.literal("malformed line: ").concat(raw.malformed.error)
-        )
-        counts = pd.concat(
-            [counts, bad_lines.group_by("reason").aggregate(n=bad_lines.count()).execute()]
-        )
-    reasons = {
-        str(r): int(n)
-        for r, n in sorted(zip(counts["reason"], counts["n"], strict=True), key=lambda x: -x[1])
-    }
+    n_accepted, reasons, shapes = _count_reasons(staged, raw, shaped)
     n_quarantined = int(sum(reasons.values()))
     n_read = int(raw.expr.count().execute()) + (
         int(raw.malformed.count().execute()) if raw.malformed is not None else 0
@@ -261,6 +197,29 @@ def validate_table(
             f"{where}: accounting does not balance ({n_accepted} accepted + {n_quarantined} "
             f"quarantined != {n_read} read); please report this"
         )
+
+    values, fast = checked_rows(shapes)
+    extras: list[str] = []
+    if spec.extra_columns_allowed:
+        used = set(resolved.values())
+        extras = [c for c in originals if c not in used and _normalise(c) not in values]
+    # with nothing rejected, the reason need not be evaluated on every later scan
+    if n_quarantined:
+        fast = _with_exceptions(fast, exceptions)
+        fast = fast.filter(fast.reason.isnull())
+    accepted = fast.select(
+        *[fast[f"__{k}"].name(k) for k in values],
+        *[fast[c].name(_attribute_name(c)) for c in extras],
+    )
+    if spec.name == "transactions":
+        accepted = _with_order_id(accepted)
+        accepted = _in_book_currency(accepted, fx_rates or {}, book_currency, where)
+    accepted = _keep_accepted(con, f"tw_{spec.name}", accepted, lazy=raw.lazy)
+
+    quarantine = staged.filter(staged.reason.notnull()).select(
+        "_file", "_line", *originals, "reason"
+    )
+    quarantine = _with_malformed(raw, quarantine)
     accounting = TableAccounting(
         table=spec.name,
         files=raw.files,
@@ -274,19 +233,176 @@ def validate_table(
     return ValidatedTable(spec.name, accepted, quarantine, accounting)
 
 
+def _keep_accepted(con: ibis.BaseBackend, name: str, accepted: ir.Table, lazy: bool) -> ir.Table:
+    """The accepted rows under ``name``: a view over Parquet, else a typed table.
+
+    Rows loaded from text are parsed (dates, numbers, ids) once here rather than in every
+    later scan; Parquet columns are typed already, and a view avoids copying a big book.
+    """
+    for drop in (con.drop_view, con.drop_table):  # an earlier read may have left either
+        with contextlib.suppress(duckdb.CatalogException):  # it was the other kind
+            drop(name, force=True)  # type: ignore[operator]
+    if lazy:
+        return con.create_view(name, accepted)
+    return con.create_table(name, accepted)
+
+
+def _raw_sources(resolved: dict[str, str], raw: ir.Table) -> list[str]:
+    """The raw columns the resolved contract columns read, including those in expressions."""
+    names: list[str] = []
+    for source in resolved.values():
+        for name in [source] if source in raw.columns else expression_columns(source) or []:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _date_formats(
+    raw: RawTable,
+    spec: TableSpec,
+    resolved: dict[str, str],
+    mapping: TableMapping,
+    read: ReadOptions,
+    where: str,
+) -> dict[str, DateFormat]:
+    """How each date column is written; stop on ambiguous dates or decimal commas."""
+    formats: dict[str, DateFormat] = {}
+    for col in spec.columns:
+        source = resolved.get(col.name)
+        if source is None:
+            continue
+        if source not in raw.expr.columns:  # a derived column: an expression over numbers
+            for name in expression_columns(source) or []:
+                check_decimal_convention(raw.expr, name, read.decimal, f"{where}, column {name!r}")
+        elif col.kind == "number":
+            check_decimal_convention(raw.expr, source, read.decimal, f"{where}, column {source!r}")
+        elif col.kind == "date":
+            fmt_text = mapping.date_format.get(col.name)
+            formats[col.name] = (
+                DateFormat("strftime", fmt_text)
+                if fmt_text
+                else detect_date_format(raw.expr, source, f"{where}, column {source!r}")
+            )
+    return formats
+
+
+def _parse_columns(
+    t: ir.Table,
+    spec: TableSpec,
+    resolved: dict[str, str],
+    formats: dict[str, DateFormat],
+    read: ReadOptions,
+    shapes: dict[str, TextShape],
+) -> tuple[dict[str, ir.Value], list[tuple[ir.BooleanValue, str]]]:
+    """Each contract column's typed value, and the row checks in reason priority order."""
+    values: dict[str, ir.Value] = {}
+    checks: list[tuple[ir.BooleanValue, str]] = []
+    if "_malformed" in t.columns:
+        checks.append((t._malformed.notnull(), "malformed line: wrong number of fields"))
+    kind_word = {"date": "unparseable", "number": "non-numeric", "bool": "not a yes/no value"}
+    for col in spec.columns:
+        if col.name not in resolved:
+            continue
+        source = resolved[col.name]
+        bad: ir.BooleanValue | None
+        if source in t.columns:
+            shape = shapes.get(source, UNKNOWN_SHAPE)
+            value, missing, bad = _parse_column(
+                t[source], col.kind, formats.get(col.name), read.decimal, shape
+            )
+        else:  # a derived column: an expression over number columns
+            parsed = {}
+            missing = ibis.literal(False)
+            bad = None
+            for name in expression_columns(source) or []:
+                shape = shapes.get(name, UNKNOWN_SHAPE)
+                parsed[name] = parse_number(t[name], read.decimal, shape)
+                name_missing = blank(t[name], shape)
+                missing = missing | name_missing
+                checks.append((~name_missing & parsed[name].isnull(), f"non-numeric {name}"))
+            value = build_expression(source, parsed)
+        values[col.name] = value
+        if col.required:
+            checks.append((missing, f"missing {col.name}"))
+        if col.kind in kind_word and bad is not None:
+            checks.append((bad, f"{kind_word[col.kind]} {col.name}"))
+    return values, checks
+
+
+def _parse_column(
+    raw_value: ir.Value,
+    kind: str,
+    fmt: DateFormat | None,
+    decimal: str,
+    shape: TextShape,
+) -> tuple[ir.Value, ir.BooleanValue, ir.BooleanValue | None]:
+    """A column's typed value, its "missing" test and its "unreadable" test (None: cannot be)."""
+    missing = blank(raw_value, shape)
+    if kind == "id":
+        return parse_id(raw_value, shape), missing, None
+    if kind == "text":
+        text = raw_value.cast("string")
+        return (text if shape.padded is False else text.strip()).nullif(""), missing, None
+    if kind == "date":
+        assert fmt is not None
+        value = parse_date(raw_value, fmt, shape)
+        native = raw_value.type().is_timestamp() or raw_value.type().is_date()
+    elif kind == "number":
+        value = parse_number(raw_value, decimal, shape)
+        native = raw_value.type().is_numeric()
+    else:
+        value = parse_bool(raw_value, shape)
+        native = raw_value.type().is_boolean()
+    # a typed source column (Parquet) holds only readable values
+    return value, missing, None if native else ~missing & value.isnull()
+
+
+def _count_reasons(
+    staged: ir.Table, raw: RawTable, shaped: list[str]
+) -> tuple[int, dict[str, int], dict[str, TextShape]]:
+    """Accepted rows, quarantined rows per reason (most frequent first) and the shapes of
+    the ``shaped`` text columns, all in one scan."""
+    by_reason = staged.group_by("reason").aggregate(
+        n=staged.count(), **shape_aggregates(staged, shaped)
+    )
+    rows = by_reason.to_pyarrow().to_pylist()
+    shapes = shapes_from(rows, shaped)
+    n_accepted = sum(int(r["n"]) for r in rows if r["reason"] is None)
+    counts = {str(r["reason"]): int(r["n"]) for r in rows if r["reason"] is not None}
+    if raw.malformed is not None:
+        bad_lines = raw.malformed.select(
+            reason=ibis.literal("malformed line: ").concat(raw.malformed.error)
+        )
+        for row in (
+            bad_lines.group_by("reason").aggregate(n=bad_lines.count()).to_pyarrow().to_pylist()
+        ):
+            counts[row["reason"]] = counts.get(row["reason"], 0) + int(row["n"])
+    return n_accepted, dict(sorted(counts.items(), key=lambda x: -x[1])), shapes
+
+
 _EXACT = "exact duplicate of an earlier line"
 
 
-def _exact_duplicates(raw: ir.Table, originals: list[str]) -> ir.Table:
+def _no_exceptions(raw: ir.Table) -> ir.Table:
+    schema = {"_file": raw._file.type(), "_line": raw._line.type(), "_exception": "string"}
+    return ibis.memtable(pd.DataFrame(columns=list(schema)), schema=schema)
+
+
+def _exact_duplicates(con: ibis.BaseBackend, raw: ir.Table, originals: list[str]) -> ir.Table:
     """Positions of lines that repeat an earlier line exactly (the first one is kept).
 
-    A 64-bit hash of each line finds the few candidate groups in one cheap aggregation;
-    only those lines are then compared column by column, so no false match survives.
+    A 64-bit hash of each line finds the candidate groups in one aggregation; a book
+    without repeats stops there. Only candidate lines are then compared column by column,
+    so no false match survives.
     """
-    row_hash = ibis.struct({c: raw[c] for c in originals}).hash()
-    hashed = raw.select("_file", "_line", *originals, _h=row_hash)
-    repeated = hashed.group_by("_h").aggregate(_n=hashed.count())
-    candidates = hashed.semi_join(repeated.filter(repeated._n > 1), "_h")
+    hashed = raw.mutate(_h=ibis.struct({c: raw[c] for c in originals}).hash())
+    counted = hashed.group_by("_h").aggregate(_n=hashed.count())
+    repeated = con.create_table(
+        "_repeated_lines", counted.filter(counted._n > 1).select("_h"), overwrite=True
+    )
+    if repeated.count().execute() == 0:
+        return _no_exceptions(raw)
+    candidates = hashed.semi_join(repeated, "_h")
     rank = ibis.row_number().over(
         group_by=[candidates[c] for c in originals], order_by=[candidates._file, candidates._line]
     )
@@ -356,7 +472,7 @@ def _in_book_currency(
     return t.mutate(**money, currency=ibis.literal(base))
 
 
-def _with_malformed(con: ibis.BaseBackend, raw: RawTable, quarantine: ir.Table) -> ir.Table:
+def _with_malformed(raw: RawTable, quarantine: ir.Table) -> ir.Table:
     if raw.malformed is None:
         return quarantine
     m = raw.malformed
