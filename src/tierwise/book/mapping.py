@@ -50,8 +50,8 @@ class ReadOptions(BaseModel):
         True,
         description=(
             "Quarantine lines that repeat an earlier line exactly. It costs a hash of every line "
-            "(about half of the validation time at 100M lines); turn it off only for books "
-            "known to be free of duplicates."
+            "(about half the time to read, check and sum up 100M lines); turn it off only for "
+            "books known to be free of duplicates."
         ),
     )
 
