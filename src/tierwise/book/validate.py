@@ -139,7 +139,7 @@ def validate_table(
     """
     resolved = resolve_columns(raw, spec, mapping)
     where = raw.files[0] if len(raw.files) == 1 else f"{raw.files[0]} (+{len(raw.files) - 1} files)"
-    formats = _date_formats(raw, spec, resolved, mapping, read, where)
+    formats = _detect_formats(raw, spec, resolved, mapping, read, where)
     t = raw.expr
     check_known = (
         spec.references_customers
@@ -257,7 +257,7 @@ def _raw_sources(resolved: dict[str, str], raw: ir.Table) -> list[str]:
     return names
 
 
-def _date_formats(
+def _detect_formats(
     raw: RawTable,
     spec: TableSpec,
     resolved: dict[str, str],
