@@ -26,6 +26,7 @@ from tierwise.book.parse import (
     TextShape,
     blank,
     parse_id,
+    parse_text,
     shape_aggregates,
     shapes_from,
 )
@@ -134,9 +135,12 @@ def test_stripping_only_the_values_that_need_it_equals_stripping_all(values):
             id_always=parse_id(table.v, always),
             blank_needed=blank(table.v, UNKNOWN_SHAPE),
             blank_always=blank(table.v, always),
+            text_needed=parse_text(table.v, UNKNOWN_SHAPE),
+            text_always=parse_text(table.v, always),
         )
         .to_pyarrow()
         .to_pydict()
     )
     assert result["id_needed"] == result["id_always"]
     assert result["blank_needed"] == result["blank_always"]
+    assert result["text_needed"] == result["text_always"]

@@ -94,6 +94,11 @@ def blank(col: ir.Value, shape: TextShape = UNKNOWN_SHAPE) -> ir.BooleanValue:
     return col.isnull() | (_text(col, shape) == "")
 
 
+def parse_text(col: ir.Value, shape: TextShape = UNKNOWN_SHAPE) -> ir.StringValue:
+    """Free text, stripped; empty text is missing."""
+    return _text(col, shape).nullif("")
+
+
 # --- identifiers -------------------------------------------------------------------------
 
 

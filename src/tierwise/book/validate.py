@@ -31,6 +31,7 @@ from tierwise.book.parse import (
     parse_date,
     parse_id,
     parse_number,
+    parse_text,
     shape_aggregates,
     shapes_from,
 )
@@ -341,8 +342,7 @@ def _parse_column(
     if kind == "id":
         return parse_id(raw_value, shape), missing, None
     if kind == "text":
-        text = raw_value.cast("string")
-        return (text if shape.padded is False else text.strip()).nullif(""), missing, None
+        return parse_text(raw_value, shape), missing, None
     if kind == "date":
         assert fmt is not None
         value = parse_date(raw_value, fmt, shape)
