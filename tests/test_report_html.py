@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -657,7 +656,8 @@ def test_a_folder_that_is_not_a_run_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_million_customer_run_gives_a_small_page_quickly(tmp_path: Path) -> None:
+def test_a_million_customer_run_gives_a_small_page(tmp_path: Path) -> None:
+    """The page stays small at a million customers; its build time is in bench_report.py."""
     n = 1_000_000
     rng = np.random.default_rng(7)
     revenue = rng.pareto(1.2, n) * 100
@@ -672,10 +672,6 @@ def test_a_million_customer_run_gives_a_small_page_quickly(tmp_path: Path) -> No
     ).to_parquet(tmp_path / "scorecard.parquet")
     (tmp_path / "portfolio.json").write_text(json.dumps({"customers": n}), encoding="utf-8")
     (tmp_path / "run.json").write_text(json.dumps({"as_of": "2026-07-01"}), encoding="utf-8")
-    write_report(tmp_path)  # warm the JavaScript bundle cache
-    start = time.perf_counter()
     html = write_report(tmp_path).read_text(encoding="utf-8")
-    seconds = time.perf_counter() - start
-    assert seconds < 30
     assert len(html.encode()) < 3_000_000
     assert "Biggest loss-makers" in html and "10 of" in html
