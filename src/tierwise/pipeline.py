@@ -94,6 +94,7 @@ class AnalysisResult:
             "policy": self.policy.model_dump(mode="json"),
             "inputs": self.book.accounting_dict(),
             "missing_tables": self.book.missing,
+            "owners": self.book.owner_source.as_dict() if self.book.owner_source else None,
             "warnings": [*self.book.warnings, *self.portfolio.get("warnings", [])],
             "stages": self.stage_summaries,
             "timings_seconds": self.timings,
@@ -151,7 +152,7 @@ def analyze(
         profit = customer_profitability(
             facts,
             activities,
-            book.table("customers"),
+            book.customer_attributes(),
             resolved_policy.costs,
             window,
             transactions=book.transactions,
@@ -162,7 +163,7 @@ def analyze(
             "customer_id", *[c for c in scored.columns if c not in facts.columns]
         )
         scorecard = _attach(con, profit, rfm_part)
-        scorecard = _attach(con, scorecard, _customer_attributes(book.table("customers")))
+        scorecard = _attach(con, scorecard, _customer_attributes(book.customer_attributes()))
 
     with watch.stage("lifetime value"):
         clv = lifetime_value(book.transactions, window, resolved_policy.clv)
