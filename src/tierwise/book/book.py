@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import ibis
 import ibis.expr.types as ir
 
 from tierwise.book.contract import READ_ORDER, TABLES
-from tierwise.book.mapping import BookMapping
+from tierwise.book.mapping import BookMapping, MapOption, WhereOption, mapping_from_options
 from tierwise.book.owners import OwnerSource, with_derived_owners
 from tierwise.book.presets import load_preset
 from tierwise.book.readers import (
@@ -89,24 +90,47 @@ class Book:
                 table.order_by(["_file", "_line"]).to_csv(folder / f"{name}.csv")
 
 
+def as_date(value: date | str | None, name: str) -> date | None:
+    """A date given as a ``date``, a ``datetime`` or an ISO text ("2024-07-01")."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise InputError(f"{name}={value!r} is not a date; give a date or text like '2024-07-01'")
+
+
 def read_book(
     source: str | Path,
     *,
     preset: str | None = None,
     mapping: BookMapping | None = None,
+    map: MapOption | None = None,
+    where: WhereOption | None = None,
+    tables: Mapping[str, str | PathLike[str]] | None = None,
+    date_format: str | Mapping[str, str] | None = None,
     fx_rates: dict[str, float] | None = None,
     currency: str | None = None,
-    today: date | None = None,
+    today: date | str | None = None,
     con: ibis.BaseBackend | None = None,
     on_stage: Progress | None = None,
 ) -> Book:
     """Read and validate a book: a folder, a single file, or an Ibis connection URL.
 
     ``preset`` names a built-in or user preset (or a preset file); ``mapping`` lays
-    explicit settings on top. Rows that fail a check go to ``Book.quarantine`` with a
-    reason; a file that cannot be used at all raises ``InputError`` naming the fix.
+    explicit settings on top, and ``map``, ``where``, ``tables`` and ``date_format`` on
+    top of that, read as the CLI's flags (``mapping_from_options``). Rows that fail a
+    check go to ``Book.quarantine`` with a reason; a file that cannot be used at all
+    raises ``InputError`` naming the fix.
     """
-    today = today or date.today()
+    today = as_date(today, "today") or date.today()
+    options = mapping_from_options(map, where, tables, date_format)
+    if options is not None:
+        mapping = options if mapping is None else mapping.merged(options)
     combined = load_preset(preset).mapping if preset else BookMapping()
     if mapping is not None:
         combined = combined.merged(mapping)
@@ -120,7 +144,7 @@ def read_book(
                 "(or .csv.gz, .parquet, .xlsx), pass the file itself, or use a --preset"
             )
         _check_mapped_tables_exist(source, mapping, raws)
-        tables: dict[str, ir.Table] = {}
+        accepted: dict[str, ir.Table] = {}
         quarantine: dict[str, ir.Table] = {}
         accounting: dict[str, TableAccounting] = {}
         known: ir.Table | None = None
@@ -143,7 +167,7 @@ def read_book(
                 fx_rates=fx_rates,
                 book_currency=currency,
             )
-            tables[name] = validated.accepted
+            accepted[name] = validated.accepted
             quarantine[name] = validated.quarantine
             accounting[name] = validated.accounting
             if name in ("transactions", "customers"):
@@ -152,26 +176,26 @@ def read_book(
     finally:
         remove_workdir(workdir)
     owners, owner_source = None, None
-    if "owner" in tables["transactions"].columns:
+    if "owner" in accepted["transactions"].columns:
         derived, owner_source = with_derived_owners(
             con,
-            tables["transactions"],
-            tables.get("customers"),
+            accepted["transactions"],
+            accepted.get("customers"),
             combined.owner_rule,
             accounting["transactions"].columns["owner"],
         )
-        if "customers" in tables:
-            tables["customers"] = derived
+        if "customers" in accepted:
+            accepted["customers"] = derived
         else:
             owners = derived
-    warnings = _cross_table_warnings(tables)
+    warnings = _cross_table_warnings(accepted)
     return Book(
         source=str(source),
         con=con,
-        tables=tables,
+        tables=accepted,
         quarantine=quarantine,
         accounting=accounting,
-        missing=[n for n in READ_ORDER if n not in tables],
+        missing=[n for n in READ_ORDER if n not in accepted],
         preset=preset,
         warnings=warnings,
         owners=owners,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from os import PathLike, fspath
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -225,3 +226,43 @@ def _parse_flag(flag: str, option: str) -> tuple[str, str, str]:
     if table not in TABLES:
         raise InputError(f"{option} {flag!r}: unknown table {table!r}; use one of {sorted(TABLES)}")
     return table, column, match["source"].strip()
+
+
+MapOption = Mapping[str, str] | Iterable[str]
+WhereOption = str | Mapping[str, str | Iterable[str]] | Iterable[str]
+
+
+def mapping_from_options(
+    map: MapOption | None = None,
+    where: WhereOption | None = None,
+    tables: Mapping[str, str | PathLike[str]] | None = None,
+    date_format: str | Mapping[str, str] | Iterable[str] | None = None,
+) -> BookMapping | None:
+    """The Python API's mapping options, read exactly as the CLI's flags.
+
+    ``map={"amount": "Quantity * UnitPrice", "customers.owner": "Rep"}`` (or the flags'
+    ``["amount=Quantity * UnitPrice"]``); ``where="deal_stage = 'Won'"`` (transactions), or
+    ``{"customers": "region = 'EU'"}``; ``tables={"customers": "accounts.csv"}``;
+    ``date_format="%d/%m/%Y"`` or ``{"transactions.date": "%d/%m/%Y"}``. None: no options.
+    """
+    if map is None and where is None and tables is None and date_format is None:
+        return None
+    maps = [f"{k}={v}" for k, v in map.items()] if isinstance(map, Mapping) else list(map or [])
+    wheres: list[str] = []
+    if isinstance(where, str):
+        wheres = [where]
+    elif isinstance(where, Mapping):
+        for table, conditions in where.items():
+            items = [conditions] if isinstance(conditions, str) else list(conditions)
+            wheres += [f"{table}: {c}" for c in items]
+    elif where is not None:
+        wheres = list(where)
+    formats: list[str]
+    if isinstance(date_format, str):
+        formats = [date_format]
+    elif isinstance(date_format, Mapping):
+        formats = [f"{k}={v}" for k, v in date_format.items()]
+    else:
+        formats = list(date_format or [])
+    paths = [f"{k}={fspath(v)}" for k, v in (tables or {}).items()]
+    return mapping_from_flags(maps, formats, wheres, paths)
