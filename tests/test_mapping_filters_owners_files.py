@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from tests.helpers import write_csv
@@ -124,5 +125,12 @@ def test_maven_crm_preset_reads_the_shared_sample(shared_data):
     # PROVENANCE.md: 8,800 opportunities, 4,238 won, won close values sum to 10,005,534
     assert (acc.read, acc.accepted, acc.filtered_out) == (8800, 4238, 4562)
     assert book.transactions.amount.sum().execute() == pytest.approx(10_005_534)
-    customers = book.tables["customers"].execute()
+    customers = book.tables["customers"].execute().set_index("customer_id")
     assert len(customers) == 85 and customers.owner.notnull().all()
+    # independently, in pandas: the agent on each account's latest won deal
+    deals = pd.read_csv(shared_data / "maven_crm" / "sales_pipeline.csv.gz")
+    won = deals[deals.deal_stage == "Won"].sort_values(
+        ["close_date", "close_value", "sales_agent"], ascending=[False, False, True]
+    )
+    expected = won.groupby("account").sales_agent.first()
+    assert customers.owner.sort_index().equals(expected.sort_index().rename("owner"))
