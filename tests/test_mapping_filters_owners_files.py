@@ -134,3 +134,12 @@ def test_maven_crm_preset_reads_the_shared_sample(shared_data):
     )
     expected = won.groupby("account").sales_agent.first()
     assert customers.owner.sort_index().equals(expected.sort_index().rename("owner"))
+
+
+def test_an_owner_rule_set_once_survives_later_merges():
+    preset = BookMapping(owner_rule="most_revenue")
+    policy_and_flags = BookMapping().merged(mapping_from_flags(wheres=["stage = 'Won'"]))
+    merged = preset.merged(policy_and_flags)
+    assert merged.owner_rule == "most_revenue"
+    assert merged.merged(BookMapping(owner_rule="most_recent")).owner_rule == "most_recent"
+    assert merged.table("transactions").where == ["stage = 'Won'"]

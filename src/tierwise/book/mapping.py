@@ -154,8 +154,11 @@ class BookMapping(BaseModel):
                 path=mapping.path or base.path,
                 where=[*base.where, *(w for w in mapping.where if w not in base.where)],
             )
-        owner_rule = other.owner_rule if "owner_rule" in other.model_fields_set else self.owner_rule
-        return BookMapping(read=read, tables=tables, owner_rule=owner_rule)
+        result = BookMapping(read=read, tables=tables)
+        for source in (self, other):  # set only where one of them set it, so it merges on
+            if "owner_rule" in source.model_fields_set:
+                result.owner_rule = source.owner_rule
+        return result
 
 
 _FLAG = re.compile(r"^(?:(?P<table>[a-z_]+)\.)?(?P<column>[a-z_]+)=(?P<source>.+)$", re.S)
