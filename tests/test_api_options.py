@@ -46,7 +46,7 @@ def test_analyze_takes_as_of_as_text_and_the_cli_mapping_options(deals):
     assert frame.loc["A", "revenue"] == pytest.approx(150.0)
     assert frame.loc["A", "owner"] == "Bob"  # the rep on the most recent deal
     acc = result.book.accounting["transactions"]
-    assert (acc.read, acc.accepted, acc.filtered_out) == (3, 2, 1)
+    assert (acc.in_files, acc.read, acc.accepted, acc.filtered_out) == (3, 2, 2, 1)
     assert result.run_info()["owners"]["rule"] == "most_recent"
 
 

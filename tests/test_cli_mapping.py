@@ -40,7 +40,7 @@ def test_validate_prints_filtered_rows_synonyms_and_the_owner_rule(tmp_path):
     )
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())  # the console wraps long lines
-    assert "filtered out by the mapping" in text
+    assert "in files = filtered out by the mapping + read" in text
     assert "kept only the rows where deal_stage = 'Won'" in text
     assert "column account taken as customer_id" in text
     assert "column sales_agent taken as owner" in text

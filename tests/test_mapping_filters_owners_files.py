@@ -32,8 +32,15 @@ def read(folder, **flags):
 def test_filtered_rows_are_counted_not_lost(tmp_path):
     write_csv(tmp_path, "transactions.csv", DEALS)
     acc = read(tmp_path, wheres=["stage = 'Won'"]).accounting["transactions"]
-    assert (acc.read, acc.accepted, acc.quarantined, acc.filtered_out) == (6, 3, 1, 2)
-    assert acc.read == acc.accepted + acc.quarantined + acc.filtered_out
+    assert (acc.in_files, acc.filtered_out, acc.read, acc.accepted, acc.quarantined) == (
+        6,
+        2,
+        4,
+        3,
+        1,
+    )
+    assert acc.read == acc.accepted + acc.quarantined  # the contract's balance still holds
+    assert acc.as_dict()["in_files"] == 6 and acc.as_dict()["filtered_out"] == 2
     assert acc.reasons == {"non-numeric amount": 1}
     assert acc.as_dict()["filters"] == ["stage = 'Won'"]
 
@@ -41,7 +48,12 @@ def test_filtered_rows_are_counted_not_lost(tmp_path):
 def test_without_a_filter_nothing_is_filtered(tmp_path):
     write_csv(tmp_path, "transactions.csv", DEALS)
     acc = read(tmp_path).accounting["transactions"]
-    assert (acc.read, acc.accepted + acc.quarantined, acc.filtered_out) == (6, 6, 0)
+    assert (acc.in_files, acc.read, acc.accepted + acc.quarantined, acc.filtered_out) == (
+        6,
+        6,
+        6,
+        0,
+    )
 
 
 def test_a_filter_can_compare_numbers_in_text_columns(tmp_path):
@@ -123,7 +135,7 @@ def test_maven_crm_preset_reads_the_shared_sample(shared_data):
     book = read_book(shared_data / "maven_crm", preset="maven-crm")
     acc = book.accounting["transactions"]
     # PROVENANCE.md: 8,800 opportunities, 4,238 won, won close values sum to 10,005,534
-    assert (acc.read, acc.accepted, acc.filtered_out) == (8800, 4238, 4562)
+    assert (acc.in_files, acc.read, acc.accepted, acc.filtered_out) == (8800, 4238, 4238, 4562)
     assert book.transactions.amount.sum().execute() == pytest.approx(10_005_534)
     customers = book.tables["customers"].execute().set_index("customer_id")
     assert len(customers) == 85 and customers.owner.notnull().all()

@@ -184,19 +184,25 @@ def _print_accounting(
 ) -> None:
     filtered = any(acc.get("filtered_out") for acc in accounting.values())
     title = (
-        "Input accounting (accepted + quarantined + filtered out by the mapping = read)"
+        "Input accounting (in files = filtered out by the mapping + read; "
+        "read = accepted + quarantined)"
         if filtered
         else "Input accounting (accepted + quarantined = read)"
     )
     table = Table(title=title, title_justify="left")
-    counts = ("read", "accepted", "quarantined", *(("filtered out",) if filtered else ()))
+    counts = (
+        *(("in files", "filtered out") if filtered else ()),
+        "read",
+        "accepted",
+        "quarantined",
+    )
     for column in ("table", *counts, "top reasons"):
         table.add_column(column, justify="right" if column in counts else "left")
     for name, acc in accounting.items():
         reasons = ", ".join(f"{r} ({n:,})" for r, n in list(acc["reasons"].items())[:3])
         figures = [f"{acc['read']:,}", f"{acc['accepted']:,}", f"{acc['quarantined']:,}"]
         if filtered:
-            figures.append(f"{acc.get('filtered_out', 0):,}")
+            figures[:0] = [f"{acc['in_files']:,}", f"{acc['filtered_out']:,}"]
         table.add_row(name, *figures, reasons)
     out.print(table)
     for name, acc in accounting.items():

@@ -44,9 +44,9 @@ from tierwise.errors import InputError
 class TableAccounting:
     """What happened to the rows of one table.
 
-    ``read == accepted + quarantined + filtered_out`` always: rows a mapping's filter
-    (``where``) leaves out are counted, not lost; without a filter it is the contract's
-    ``accepted + quarantined = read``.
+    ``read == accepted + quarantined`` always (CONTRACT §2). Rows a mapping's filter
+    (``where``) leaves out are not read into the book but counted, not lost:
+    ``in_files == read + filtered_out``.
     """
 
     table: str
@@ -61,9 +61,15 @@ class TableAccounting:
     filters: list[str] = field(default_factory=list)
     synonyms: dict[str, str] = field(default_factory=dict)  # contract column -> source, by name
 
+    @property
+    def in_files(self) -> int:
+        """Every row of the files, kept by the mapping's filters or not."""
+        return self.read + self.filtered_out
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "files": self.files,
+            "in_files": self.in_files,
             "read": self.read,
             "accepted": self.accepted,
             "quarantined": self.quarantined,
@@ -206,11 +212,12 @@ def validate_table(
     )
     n_accepted, reasons, shapes = _count_reasons(staged, raw, shaped)
     n_quarantined = int(sum(reasons.values()))
-    n_read = n_rows + (int(raw.malformed.count().execute()) if raw.malformed is not None else 0)
-    if n_accepted + n_quarantined + n_filtered != n_read:  # an internal guarantee
+    n_malformed = int(raw.malformed.count().execute()) if raw.malformed is not None else 0
+    n_read = n_rows - n_filtered + n_malformed  # the rows the mapping keeps
+    if n_accepted + n_quarantined != n_read:  # an internal guarantee, never expected to fire
         raise InputError(
             f"{where}: accounting does not balance ({n_accepted} accepted + {n_quarantined} "
-            f"quarantined + {n_filtered} filtered out != {n_read} read); please report this"
+            f"quarantined != {n_read} read); please report this"
         )
 
     values, fast = checked_rows(shapes)
