@@ -84,3 +84,4 @@ def test_derived_columns_refuse_functions_and_text():
     with pytest.raises(InputError, match="is not allowed"):
         value_columns("Qty * 'a' = 1")
     assert value_columns("Customer ID") is None  # a column name with a space, not an expression
+    assert value_columns("Select") is None  # a name that is an SQL keyword: a candidate column

@@ -10,6 +10,7 @@ second statement) stops with a message that says what is allowed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -102,6 +103,8 @@ def value_columns(text: str) -> list[str] | None:
     Text that does not even parse as an expression (a column name with spaces, say) is
     None; an expression using anything outside the allow-list raises ``InputError``.
     """
+    if not re.search(r"[-+*/()]", text):  # a name, perhaps a keyword such as Order: no expression
+        return None
     try:
         statements = sqlglot.parse(text, read="duckdb")
     except SqlglotError:
