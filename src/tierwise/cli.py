@@ -69,6 +69,23 @@ DateFormatOpt = Annotated[
         "Repeatable.",
     ),
 ]
+WhereOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--where",
+        help="Keep only the rows where a condition on the file's columns holds, e.g. "
+        "\"deal_stage = 'Won'\"; [table:]condition, transactions by default. The rows left out "
+        "are counted as filtered out. Repeatable.",
+    ),
+]
+TableOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--table",
+        help="Read a table from a file with another name: table=FILE, e.g. "
+        "customers=accounts.csv (a name in the book folder, or a path). Repeatable.",
+    ),
+]
 DecimalCommaOpt = Annotated[
     bool,
     typer.Option("--decimal-comma", help="Numbers in text files use a decimal comma (1.234,56)."),
@@ -129,10 +146,16 @@ def main_callback(
     """tierwise: which customers matter, what they cost, and how to serve them."""
 
 
-def _mapping(maps: list[str] | None, date_formats: list[str] | None, decimal_comma: bool) -> Any:
+def _mapping(
+    maps: list[str] | None,
+    date_formats: list[str] | None,
+    decimal_comma: bool,
+    wheres: list[str] | None = None,
+    tables: list[str] | None = None,
+) -> Any:
     from tierwise.book.mapping import BookMapping, mapping_from_flags
 
-    mapping = mapping_from_flags(maps or [], date_formats or [])
+    mapping = mapping_from_flags(maps or [], date_formats or [], wheres or [], tables or [])
     if decimal_comma:
         mapping = mapping.merged(BookMapping.model_validate({"read": {"decimal": ","}}))
     return mapping
@@ -147,24 +170,62 @@ def _parse_date(value: str | None) -> date | None:
         raise TierwiseError(f"--as-of {value!r} is not a date; write it as YYYY-MM-DD") from exc
 
 
-def _print_accounting(accounting: dict[str, Any], missing: list[str]) -> None:
-    table = Table(title="Input accounting (accepted + quarantined = read)", title_justify="left")
-    for column in ("table", "read", "accepted", "quarantined", "top reasons"):
-        table.add_column(
-            column, justify="right" if column in ("read", "accepted", "quarantined") else "left"
-        )
+def _require_book(book: str) -> None:
+    """A book path that does not exist is reported at once, before the library loads."""
+    if "://" in book or book == "pyspark" or Path(book).exists():
+        return
+    raise TierwiseError(
+        f"book {book} does not exist; give a folder of files, a file, or a URL (duckdb://…)"
+    )
+
+
+def _print_accounting(
+    accounting: dict[str, Any], missing: list[str], owners: dict[str, Any] | None = None
+) -> None:
+    filtered = any(acc.get("filtered_out") for acc in accounting.values())
+    title = (
+        "Input accounting (in files = filtered out by the mapping + read; "
+        "read = accepted + quarantined)"
+        if filtered
+        else "Input accounting (accepted + quarantined = read)"
+    )
+    table = Table(title=title, title_justify="left")
+    counts = (
+        *(("in files", "filtered out") if filtered else ()),
+        "read",
+        "accepted",
+        "quarantined",
+    )
+    for column in ("table", *counts, "top reasons"):
+        table.add_column(column, justify="right" if column in counts else "left")
     for name, acc in accounting.items():
         reasons = ", ".join(f"{r} ({n:,})" for r, n in list(acc["reasons"].items())[:3])
-        table.add_row(
-            name, f"{acc['read']:,}", f"{acc['accepted']:,}", f"{acc['quarantined']:,}", reasons
-        )
+        figures = [f"{acc['read']:,}", f"{acc['accepted']:,}", f"{acc['quarantined']:,}"]
+        if filtered:
+            figures[:0] = [f"{acc['in_files']:,}", f"{acc['filtered_out']:,}"]
+        table.add_row(name, *figures, reasons)
     out.print(table)
+    for name, acc in accounting.items():
+        for condition in acc.get("filters", []):
+            out.print(f"[dim]{name}: kept only the rows where {condition}[/dim]", highlight=False)
+        for target, source in acc.get("synonyms", {}).items():
+            out.print(
+                f"{name}: column [bold]{source}[/bold] taken as {target} "
+                f"(if that is wrong: --map {'' if name == 'transactions' else name + '.'}"
+                f"{target}=COLUMN)",
+                highlight=False,
+            )
+    if owners:
+        out.print(f"Owners: {owners['sentence']}", highlight=False)
     if missing:
         out.print(f"[dim]Not in this book (optional): {', '.join(missing)}[/dim]")
 
 
 def _print_summary(result: Any, run_dir: Path) -> None:
-    _print_accounting(result.book.accounting_dict(), result.book.missing)
+    owners = result.book.owner_source
+    _print_accounting(
+        result.book.accounting_dict(), result.book.missing, owners.as_dict() if owners else None
+    )
     p = result.portfolio
     out.print(
         f"\n[bold]{p['customers']:,}[/bold] customers, revenue [bold]{p['revenue']:,.0f}[/bold] "
@@ -253,6 +314,8 @@ def analyze(
     ] = None,
     preset: PresetOpt = None,
     map_: MapOpt = None,
+    where: WhereOpt = None,
+    table: TableOpt = None,
     date_format: DateFormatOpt = None,
     decimal_comma: DecimalCommaOpt = False,
     quiet: QuietOpt = False,
@@ -260,6 +323,7 @@ def analyze(
     """Analyse a book and write a run folder (scorecard, portfolio, quarantine, report)."""
 
     def body() -> None:
+        _require_book(book)
         from tierwise.pipeline import analyze as run_analysis
 
         bar = None if quiet else StageBar(err)
@@ -268,7 +332,7 @@ def analyze(
             policy=policy,
             as_of=_parse_date(as_of),
             preset=preset,
-            mapping=_mapping(map_, date_format, decimal_comma),
+            mapping=_mapping(map_, date_format, decimal_comma, where, table),
             progress=bar,
         )
         target = (
@@ -288,6 +352,8 @@ def validate(
     ],
     preset: PresetOpt = None,
     map_: MapOpt = None,
+    where: WhereOpt = None,
+    table: TableOpt = None,
     date_format: DateFormatOpt = None,
     decimal_comma: DecimalCommaOpt = False,
     policy: PolicyOpt = None,
@@ -299,11 +365,12 @@ def validate(
     """Read and validate a book only: print the accounting of every table; write the quarantine."""
 
     def body() -> None:
+        _require_book(book)
         from tierwise.pipeline import read_book_under_policy
         from tierwise.policy.io import load_policy
 
         resolved, _ = load_policy(policy)
-        mapping = _mapping(map_, date_format, decimal_comma)
+        mapping = _mapping(map_, date_format, decimal_comma, where, table)
         status = None if quiet else err.status("reading and validating the book")
         if status:
             status.start()
@@ -315,7 +382,8 @@ def validate(
         if quarantine_dir is not None:
             result.write_quarantine(quarantine_dir)
         if not quiet:
-            _print_accounting(result.accounting_dict(), result.missing)
+            owners = result.owner_source.as_dict() if result.owner_source else None
+            _print_accounting(result.accounting_dict(), result.missing, owners)
             for warning in result.warnings:
                 out.print(f"[yellow]! {warning}[/yellow]")
 

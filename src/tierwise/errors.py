@@ -25,3 +25,24 @@ class ModelError(TierwiseError, ValueError):
 
 class NotFittedError(TierwiseError, AttributeError):
     """A model method that needs ``fit`` was called before it."""
+
+
+_LIBRARY_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def plain_message(message: str) -> str:
+    """A validation message in our words only: pydantic prefixes the messages of our own
+    validators with its wording ("Value error, ..."), which means nothing to a user."""
+    for prefix in _LIBRARY_PREFIXES:
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message
+
+
+def validation_problems(errors: list[dict[str, object]]) -> list[str]:
+    """``key: message`` for each problem of a pydantic ``ValidationError.errors()``."""
+    return [
+        f"{'.'.join(str(part) for part in e['loc']) or '(top level)'}: "  # type: ignore[attr-defined]
+        f"{plain_message(str(e['msg']))}"
+        for e in errors
+    ]

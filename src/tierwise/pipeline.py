@@ -7,8 +7,10 @@ functions over Ibis tables; the scorecard is executed once, at the end, into Arr
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +20,10 @@ import pandas as pd
 import pyarrow as pa
 
 from tierwise import __version__
-from tierwise.book.book import Book, default_as_of, read_book
-from tierwise.book.mapping import BookMapping
+from tierwise.book.book import Book, as_date, default_as_of, read_book
+from tierwise.book.mapping import BookMapping, MapOption, WhereOption, mapping_from_options
 from tierwise.clv.stage import lifetime_value
+from tierwise.errors import InputError
 from tierwise.metrics.concentration import portfolio_profit_figures
 from tierwise.metrics.cost_to_serve import activity_issues
 from tierwise.metrics.facts import customer_facts
@@ -94,6 +97,7 @@ class AnalysisResult:
             "policy": self.policy.model_dump(mode="json"),
             "inputs": self.book.accounting_dict(),
             "missing_tables": self.book.missing,
+            "owners": self.book.owner_source.as_dict() if self.book.owner_source else None,
             "warnings": [*self.book.warnings, *self.portfolio.get("warnings", [])],
             "stages": self.stage_summaries,
             "timings_seconds": self.timings,
@@ -109,17 +113,34 @@ def analyze(
     book: str | Path | Book,
     *,
     policy: Policy | str | Path | None = None,
-    as_of: date | None = None,
+    as_of: date | str | None = None,
     preset: str | None = None,
     mapping: BookMapping | None = None,
+    map: MapOption | None = None,
+    where: WhereOption | None = None,
+    tables: Mapping[str, str | PathLike[str]] | None = None,
+    date_format: str | Mapping[str, str] | None = None,
     progress: Progress | None = None,
-    today: date | None = None,
+    today: date | str | None = None,
 ) -> AnalysisResult:
     """Analyse a book (a path, URL or an already read ``Book``) under a policy.
 
     ``policy`` may be a ``Policy``, a path to a policy file, or None for the built-in
-    default. ``as_of`` defaults to the day after the last accepted transaction.
+    default. ``as_of`` (a date or "YYYY-MM-DD") defaults to the day after the last
+    accepted transaction. ``preset``, ``map``, ``where``, ``tables`` and ``date_format``
+    are the CLI's mapping options (``--map amount='Qty * Price'`` is
+    ``map={"amount": "Qty * Price"}``); they apply when ``book`` is read here.
     """
+    as_of = as_date(as_of, "as_of")
+    today = as_date(today, "today")
+    options = mapping_from_options(map, where, tables, date_format)
+    if isinstance(book, Book) and (options is not None or preset is not None):
+        raise InputError(
+            "the book was read already, so preset, map, where, tables and date_format cannot "
+            "apply; give them to tierwise.read_book, or pass the book's path to analyze"
+        )
+    if options is not None:
+        mapping = options if mapping is None else mapping.merged(options)
     if isinstance(policy, Policy):
         resolved_policy, policy_source = policy, "given as a Policy object"
     else:
@@ -151,7 +172,7 @@ def analyze(
         profit = customer_profitability(
             facts,
             activities,
-            book.table("customers"),
+            book.customer_attributes(),
             resolved_policy.costs,
             window,
             transactions=book.transactions,
@@ -162,7 +183,7 @@ def analyze(
             "customer_id", *[c for c in scored.columns if c not in facts.columns]
         )
         scorecard = _attach(con, profit, rfm_part)
-        scorecard = _attach(con, scorecard, _customer_attributes(book.table("customers")))
+        scorecard = _attach(con, scorecard, _customer_attributes(book.customer_attributes()))
 
     with watch.stage("lifetime value"):
         clv = lifetime_value(book.transactions, window, resolved_policy.clv)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +15,15 @@ import ibis
 import ibis.expr.types as ir
 
 from tierwise.book.contract import READ_ORDER, TABLES
-from tierwise.book.mapping import BookMapping
+from tierwise.book.mapping import BookMapping, MapOption, WhereOption, mapping_from_options
+from tierwise.book.owners import OwnerSource, with_derived_owners
 from tierwise.book.presets import load_preset
 from tierwise.book.readers import (
+    SUFFIXES,
+    TEXT_SUFFIXES,
     RawTable,
+    _is_data_file,
+    _strip_suffix,
     locate_tables,
     make_workdir,
     read_connection_table,
@@ -47,9 +54,17 @@ class Book:
     missing: list[str]
     preset: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # customer_id, owner taken from the transactions when the book has no customers table
+    owners: ir.Table | None = None
+    owner_source: OwnerSource | None = None
 
     def table(self, name: str) -> ir.Table | None:
         return self.tables.get(name)
+
+    def customer_attributes(self) -> ir.Table | None:
+        """What is known of each customer beyond purchases: the customers table, else the
+        owners taken from the transactions, else None."""
+        return self.tables.get("customers", self.owners)
 
     @property
     def transactions(self) -> ir.Table:
@@ -75,24 +90,47 @@ class Book:
                 table.order_by(["_file", "_line"]).to_csv(folder / f"{name}.csv")
 
 
+def as_date(value: date | str | None, name: str) -> date | None:
+    """A date given as a ``date``, a ``datetime`` or an ISO text ("2024-07-01")."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise InputError(f"{name}={value!r} is not a date; give a date or text like '2024-07-01'")
+
+
 def read_book(
     source: str | Path,
     *,
     preset: str | None = None,
     mapping: BookMapping | None = None,
+    map: MapOption | None = None,
+    where: WhereOption | None = None,
+    tables: Mapping[str, str | PathLike[str]] | None = None,
+    date_format: str | Mapping[str, str] | None = None,
     fx_rates: dict[str, float] | None = None,
     currency: str | None = None,
-    today: date | None = None,
+    today: date | str | None = None,
     con: ibis.BaseBackend | None = None,
     on_stage: Progress | None = None,
 ) -> Book:
     """Read and validate a book: a folder, a single file, or an Ibis connection URL.
 
     ``preset`` names a built-in or user preset (or a preset file); ``mapping`` lays
-    explicit settings on top. Rows that fail a check go to ``Book.quarantine`` with a
-    reason; a file that cannot be used at all raises ``InputError`` naming the fix.
+    explicit settings on top, and ``map``, ``where``, ``tables`` and ``date_format`` on
+    top of that, read as the CLI's flags (``mapping_from_options``). Rows that fail a
+    check go to ``Book.quarantine`` with a reason; a file that cannot be used at all
+    raises ``InputError`` naming the fix.
     """
-    today = today or date.today()
+    today = as_date(today, "today") or date.today()
+    options = mapping_from_options(map, where, tables, date_format)
+    if options is not None:
+        mapping = options if mapping is None else mapping.merged(options)
     combined = load_preset(preset).mapping if preset else BookMapping()
     if mapping is not None:
         combined = combined.merged(mapping)
@@ -105,7 +143,8 @@ def read_book(
                 f"book {source}: no transactions table found. Name the file transactions.csv "
                 "(or .csv.gz, .parquet, .xlsx), pass the file itself, or use a --preset"
             )
-        tables: dict[str, ir.Table] = {}
+        _check_mapped_tables_exist(source, mapping, raws)
+        accepted: dict[str, ir.Table] = {}
         quarantine: dict[str, ir.Table] = {}
         accounting: dict[str, TableAccounting] = {}
         known: ir.Table | None = None
@@ -128,7 +167,7 @@ def read_book(
                 fx_rates=fx_rates,
                 book_currency=currency,
             )
-            tables[name] = validated.accepted
+            accepted[name] = validated.accepted
             quarantine[name] = validated.quarantine
             accounting[name] = validated.accounting
             if name in ("transactions", "customers"):
@@ -136,16 +175,31 @@ def read_book(
                 known = ids if known is None else known.union(ids)
     finally:
         remove_workdir(workdir)
-    warnings = _cross_table_warnings(tables)
+    owners, owner_source = None, None
+    if "owner" in accepted["transactions"].columns:
+        derived, owner_source = with_derived_owners(
+            con,
+            accepted["transactions"],
+            accepted.get("customers"),
+            combined.owner_rule,
+            accounting["transactions"].columns["owner"],
+        )
+        if "customers" in accepted:
+            accepted["customers"] = derived
+        else:
+            owners = derived
+    warnings = _cross_table_warnings(accepted)
     return Book(
         source=str(source),
         con=con,
-        tables=tables,
+        tables=accepted,
         quarantine=quarantine,
         accounting=accounting,
-        missing=[n for n in READ_ORDER if n not in tables],
+        missing=[n for n in READ_ORDER if n not in accepted],
         preset=preset,
         warnings=warnings,
+        owners=owners,
+        owner_source=owner_source,
     )
 
 
@@ -169,18 +223,149 @@ def _read_raw_tables(
                     on_stage(f"reading {name}")
                 raws[name] = read_connection_table(con, remote, name, source)
         return raws
-    located = locate_tables(Path(source), mapping)
+    located = _with_explicit_files(Path(source), mapping, locate_tables(Path(source), mapping))
     raws = {}
     for name in READ_ORDER:
         if name in located:
             if on_stage:
                 on_stage(f"reading {name}")
+            for path in located[name]:
+                _check_has_content(path, name, mapping.read.encoding)
             raws[name] = read_table(con, name, located[name], mapping.read, workdir)
+            if raws[name].expr.count().execute() == 0 and raws[name].malformed is None:
+                _no_rows(name, located[name])
     return raws
+
+
+def _check_has_content(path: Path, table: str, encoding: str | None) -> None:
+    """Stop at once, naming the file, on an empty file or a binary one with a text name
+    (rather than showing the engine's error about a temporary copy)."""
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty; the {table} table needs a file with rows")
+    if path.name.lower().endswith(TEXT_SUFFIXES) and not (encoding or "").lower().startswith(
+        "utf-16"
+    ):
+        try:
+            with (
+                gzip.open(path, "rb")
+                if path.name.lower().endswith(".gz")
+                else open(path, "rb") as handle
+            ):
+                head = handle.read(1 << 16)
+        except (OSError, EOFError) as exc:
+            raise InputError(
+                f"{path}: cannot be read; is it a complete, uncompressed or gzip file?"
+            ) from exc
+        if not head.strip():
+            raise InputError(f"{path}: the file is empty; the {table} table needs rows")
+        if b"\x00" in head:
+            raise InputError(
+                f"{path}: holds binary data, not delimited text; export it as CSV (UTF-8), "
+                "or give a .parquet or .xlsx file its own suffix (a UTF-16 text file needs "
+                "read.encoding: utf-16)"
+            )
+
+
+def _no_rows(table: str, paths: list[Path]) -> None:
+    names = ", ".join(str(p) for p in paths)
+    if table == "transactions":
+        raise InputError(
+            f"{names}: has column names but no rows, so there is nothing to analyse; "
+            "export the transactions with their rows"
+        )
+
+
+def _with_explicit_files(
+    book: Path, mapping: BookMapping, located: dict[str, list[Path]]
+) -> dict[str, list[Path]]:
+    """The tables found by name, with those the mapping names a file for (``--table
+    customers=accounts.csv``) taken from that file; the file is no other table's."""
+    explicit = {
+        name: _explicit_file(book, name, table.path)
+        for name, table in mapping.tables.items()
+        if table.path
+    }
+    if not explicit:
+        return located
+    taken = {p.resolve() for paths in explicit.values() for p in paths}
+    result = {
+        name: [p for p in paths if p.resolve() not in taken]
+        for name, paths in located.items()
+        if name not in explicit
+    }
+    return {**{n: p for n, p in result.items() if p}, **explicit}
+
+
+def _explicit_file(book: Path, table: str, given: str) -> list[Path]:
+    """The file(s) of ``--table table=given``: a name in the book folder (its suffix may be
+    left out: ``accounts`` finds ``accounts.csv.gz``), else a path."""
+    folder = book if book.is_dir() else book.parent
+    files = sorted(p for p in folder.iterdir() if _is_data_file(p)) if folder.is_dir() else []
+    candidates = [folder / given, Path(given)]
+    path = next((c for c in candidates if c.exists()), None)
+    if path is None:
+        by_stem = [p for p in files if _strip_suffix(p.name) == given]
+        if len(by_stem) == 1:
+            path = by_stem[0]
+    if path is None:
+        shown = ", ".join(p.name for p in files) or "no data files"
+        raise InputError(
+            f"--table {table}={given}: no such file in {folder} (it has: {shown}) nor at "
+            f"that path; give a file name from the folder or a path"
+        )
+    if path.is_dir():
+        parts = sorted(p for p in path.rglob("*") if p.is_file() and _is_data_file(p))
+        if not parts:
+            raise InputError(f"--table {table}={given}: folder {path} holds no data files")
+        return parts
+    if not _is_data_file(path):
+        raise InputError(
+            f"--table {table}={given}: {path.name} is not a file tierwise reads "
+            f"({', '.join(SUFFIXES)})"
+        )
+    return [path]
+
+
+def _check_mapped_tables_exist(
+    source: str | Path, mapping: BookMapping | None, raws: dict[str, RawTable]
+) -> None:
+    """A mapping given for a table the book lacks cannot apply: stop rather than ignore it.
+
+    Only the caller's own mapping (policy and flags) counts; a preset may cover tables
+    an export does not always have.
+    """
+    if mapping is None:
+        return
+    for name, table in mapping.tables.items():
+        if name in raws or not (table.columns or table.where):
+            continue
+        what = ", ".join(
+            [f"{name}.{c}={'|'.join(v)}" for c, v in table.columns.items()]
+            + [f"{name}: {w}" for w in table.where]
+        )
+        hint = f"give its file with --table {name}=FILE, or drop the mapping"
+        if name == "customers" and "owner" in table.columns:
+            hint = (
+                f"to take each customer's owner from the deals, map the transactions' owner "
+                f"instead (--map owner={table.columns['owner'][0]}), or give a customers file "
+                "with --table customers=FILE"
+            )
+        raise InputError(
+            f"book {source}: the mapping {what} cannot apply, because the book has no "
+            f"{name} table; {hint}"
+        )
 
 
 def _cross_table_warnings(tables: dict[str, ir.Table]) -> list[str]:
     warnings = []
+    tx = tables["transactions"]
+    counts = tx.aggregate(n=tx.count(), sales=(tx.amount > 0).sum()).execute().iloc[0]
+    if int(counts["n"]) and not int(counts["sales"] or 0):
+        warnings.append(
+            f"every one of the {int(counts['n']):,} accepted transactions has a zero or negative "
+            "amount (returns or credit notes only), so revenue and profit cannot be positive; "
+            "check the sign of the amount column, or that the sales are in the book"
+        )
     customers = tables.get("customers")
     if customers is not None:
         tx = tables["transactions"]

@@ -75,6 +75,7 @@ TRANSACTIONS = TableSpec(
         ColumnSpec("category", "text", aliases=("product_category",)),
         ColumnSpec("list_amount", "number", aliases=("gross_amount", "list_price_amount")),
         ColumnSpec("currency", "text"),
+        ColumnSpec("owner", "text", aliases=("sales_agent", "sales_rep", "deal_owner")),
     ),
     required=True,
     event_date="date",

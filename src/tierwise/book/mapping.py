@@ -9,17 +9,18 @@ The same model serves presets, the policy's ``book:`` section and ``--map`` flag
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterable, Mapping
+from os import PathLike, fspath
 from typing import Literal
 
-import ibis
-import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tierwise.book.contract import TABLES
+from tierwise.book.expressions import parse_filter
 from tierwise.errors import InputError
+
+OwnerRule = Literal["most_recent", "most_revenue"]
 
 
 class ReadOptions(BaseModel):
@@ -75,6 +76,33 @@ class TableMapping(BaseModel):
         default_factory=dict,
         description="Contract date column -> strftime format, e.g. {date: '%d/%m/%Y'}.",
     )
+    path: str | None = Field(
+        None,
+        description=(
+            "The file (or folder of part files) holding this table, by name in the book folder "
+            "or as a path, e.g. accounts.csv; the file keeps its name. Empty: found by name."
+        ),
+    )
+    where: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Keep only the rows for which each condition holds, e.g. \"deal_stage = 'Won'\"; "
+            "the file's column names, compared as read. Rows left out are counted as filtered "
+            "out by the mapping."
+        ),
+    )
+
+    @field_validator("where", mode="before")
+    @classmethod
+    def _one_filter_is_a_list(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("where")
+    @classmethod
+    def _filters_parse(cls, value: list[str]) -> list[str]:
+        for text in value:
+            parse_filter(text)
+        return value
 
     @field_validator("columns", mode="before")
     @classmethod
@@ -92,6 +120,14 @@ class BookMapping(BaseModel):
     read: ReadOptions = Field(default_factory=ReadOptions)
     tables: dict[str, TableMapping] = Field(
         default_factory=dict, description="Per-table mappings, keyed by contract table name."
+    )
+    owner_rule: OwnerRule = Field(
+        "most_recent",
+        description=(
+            "Where transactions carry an owner (the rep on each deal) and the customers table "
+            "has none: each customer's owner is the one on its most recent transaction "
+            "(most_recent) or the one with the most revenue from it (most_revenue)."
+        ),
     )
 
     @field_validator("tables")
@@ -115,22 +151,60 @@ class BookMapping(BaseModel):
                 file=mapping.file or base.file,
                 columns={**base.columns, **mapping.columns},
                 date_format={**base.date_format, **mapping.date_format},
+                path=mapping.path or base.path,
+                where=[*base.where, *(w for w in mapping.where if w not in base.where)],
             )
-        return BookMapping(read=read, tables=tables)
+        result = BookMapping(read=read, tables=tables)
+        for source in (self, other):  # set only where one of them set it, so it merges on
+            if "owner_rule" in source.model_fields_set:
+                result.owner_rule = source.owner_rule
+        return result
 
 
 _FLAG = re.compile(r"^(?:(?P<table>[a-z_]+)\.)?(?P<column>[a-z_]+)=(?P<source>.+)$", re.S)
 
 
-def mapping_from_flags(maps: Iterable[str] = (), date_formats: Iterable[str] = ()) -> BookMapping:
-    """Build a mapping from ``--map [table.]column=source`` and ``--date-format`` flags.
+_WHERE = re.compile(r"^\s*(?P<table>[a-z_]+)\s*:(?!:)\s*(?P<condition>.+)$", re.S)
+_TABLE = re.compile(r"^\s*(?P<table>[a-z_]+)\s*=\s*(?P<path>.+)$", re.S)
 
-    A bare ``--date-format FMT`` applies to every date column of every table.
+
+def mapping_from_flags(
+    maps: Iterable[str] = (),
+    date_formats: Iterable[str] = (),
+    wheres: Iterable[str] = (),
+    tables_at: Iterable[str] = (),
+) -> BookMapping:
+    """Build a mapping from ``--map [table.]column=source``, ``--date-format``,
+    ``--where [table:]condition`` and ``--table table=file`` flags.
+
+    A bare ``--date-format FMT`` applies to every date column of every table; a
+    ``--where`` without a table filters the transactions.
     """
     tables: dict[str, TableMapping] = {}
     for flag in maps:
         table, column, source = _parse_flag(flag, "--map")
         tables.setdefault(table, TableMapping()).columns[column] = [source]
+    for flag in wheres:
+        match = _WHERE.match(flag)
+        table, condition = (
+            (match["table"], match["condition"])
+            if match and match["table"] in TABLES
+            else ("transactions", flag)
+        )
+        parse_filter(condition.strip())  # a bad filter stops here, naming the flag's text
+        tables.setdefault(table, TableMapping()).where.append(condition.strip())
+    for flag in tables_at:
+        match = _TABLE.match(flag)
+        if not match:
+            raise InputError(
+                f"--table {flag!r} is not of the form table=file, "
+                "e.g. --table customers=accounts.csv"
+            )
+        if match["table"] not in TABLES:
+            raise InputError(
+                f"--table {flag!r}: unknown table {match['table']!r}; use one of {sorted(TABLES)}"
+            )
+        tables.setdefault(match["table"], TableMapping()).path = match["path"].strip()
     for flag in date_formats:
         if "=" not in flag:
             for spec in TABLES.values():
@@ -157,57 +231,41 @@ def _parse_flag(flag: str, option: str) -> tuple[str, str, str]:
     return table, column, match["source"].strip()
 
 
-# --- derived columns ---------------------------------------------------------------------
+MapOption = Mapping[str, str] | Iterable[str]
+WhereOption = str | Mapping[str, str | Iterable[str]] | Iterable[str]
 
-_ALLOWED_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 
+def mapping_from_options(
+    map: MapOption | None = None,
+    where: WhereOption | None = None,
+    tables: Mapping[str, str | PathLike[str]] | None = None,
+    date_format: str | Mapping[str, str] | Iterable[str] | None = None,
+) -> BookMapping | None:
+    """The Python API's mapping options, read exactly as the CLI's flags.
 
-def expression_columns(source: str) -> list[str] | None:
-    """The source columns an arithmetic expression uses, or None if it is not one."""
-    try:
-        tree = ast.parse(source, mode="eval")
-    except SyntaxError:
+    ``map={"amount": "Quantity * UnitPrice", "customers.owner": "Rep"}`` (or the flags'
+    ``["amount=Quantity * UnitPrice"]``); ``where="deal_stage = 'Won'"`` (transactions), or
+    ``{"customers": "region = 'EU'"}``; ``tables={"customers": "accounts.csv"}``;
+    ``date_format="%d/%m/%Y"`` or ``{"transactions.date": "%d/%m/%Y"}``. None: no options.
+    """
+    if map is None and where is None and tables is None and date_format is None:
         return None
-    names: list[str] = []
-    for node in ast.walk(tree.body):
-        if isinstance(node, ast.Name):
-            names.append(node.id)
-        elif isinstance(node, ast.Call):
-            if not (isinstance(node.func, ast.Name) and node.func.id == "abs"):
-                return None
-        elif not isinstance(
-            node,
-            (ast.BinOp, ast.UnaryOp, ast.Constant, ast.Load, ast.USub, ast.UAdd, *_ALLOWED_OPS),
-        ):
-            return None
-    return [n for n in names if n != "abs"]
-
-
-def build_expression(source: str, columns: Mapping[str, ir.NumericValue]) -> ir.NumericValue:
-    """Turn ``"Quantity * UnitPrice"`` into an Ibis expression over parsed number columns."""
-
-    def walk(node: ast.AST) -> ir.NumericValue:
-        if isinstance(node, ast.Name):
-            return columns[node.id]
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
-            return ibis.literal(float(node.value))
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            inner = walk(node.operand)
-            return -inner if isinstance(node.op, ast.USub) else inner
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "abs":
-            return walk(node.args[0]).abs()
-        if isinstance(node, ast.BinOp) and type(node.op) in _ALLOWED_OPS:
-            left, right = walk(node.left), walk(node.right)
-            op = _ALLOWED_OPS[type(node.op)]
-            if op == "+":
-                return left + right
-            if op == "-":
-                return left - right
-            if op == "*":
-                return left * right
-            return left / right
-        raise InputError(
-            f"expression {source!r} may use column names, numbers, + - * / and abs() only"
-        )
-
-    return walk(ast.parse(source, mode="eval").body)
+    maps = [f"{k}={v}" for k, v in map.items()] if isinstance(map, Mapping) else list(map or [])
+    wheres: list[str] = []
+    if isinstance(where, str):
+        wheres = [where]
+    elif isinstance(where, Mapping):
+        for table, conditions in where.items():
+            items = [conditions] if isinstance(conditions, str) else list(conditions)
+            wheres += [f"{table}: {c}" for c in items]
+    elif where is not None:
+        wheres = list(where)
+    formats: list[str]
+    if isinstance(date_format, str):
+        formats = [date_format]
+    elif isinstance(date_format, Mapping):
+        formats = [f"{k}={v}" for k, v in date_format.items()]
+    else:
+        formats = list(date_format or [])
+    paths = [f"{k}={fspath(v)}" for k, v in (tables or {}).items()]
+    return mapping_from_flags(maps, formats, wheres, paths)

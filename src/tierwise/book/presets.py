@@ -17,7 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from tierwise.book.mapping import BookMapping
-from tierwise.errors import InputError
+from tierwise.errors import InputError, validation_problems
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def _parse(text: str, source: str) -> Preset:
     try:
         mapping = BookMapping.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(validation_problems(list(exc.errors())))  # type: ignore[arg-type]
         raise InputError(f"preset {source}: {problems}") from exc
     return Preset(name=name, description=description, mapping=mapping, source=source)
 

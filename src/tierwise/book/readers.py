@@ -175,7 +175,10 @@ def _read_parquet(con: ibis.BaseBackend, name: str, paths: list[Path]) -> RawTab
             "union_by_name = true)"
         )
     except Exception as exc:  # duckdb raises several error types for bad files
-        raise InputError(f"table {name!r}: cannot read Parquet {paths[0]}: {exc}") from exc
+        raise InputError(
+            f"table {name!r}: {', '.join(map(str, paths))} cannot be read as Parquet; is each "
+            "file complete and really Parquet?"
+        ) from exc
     expr = con.table(view)
     return RawTable(
         name,
@@ -192,7 +195,9 @@ def _read_xlsx(con: ibis.BaseBackend, name: str, paths: list[Path]) -> RawTable:
         try:
             frame = pd.read_excel(path, dtype=str, sheet_name=0)
         except Exception as exc:
-            raise InputError(f"{path}: cannot read as an Excel workbook ({exc})") from exc
+            raise InputError(
+                f"{path}: cannot be read as an Excel workbook (.xlsx); is it complete?"
+            ) from exc
         frame.columns = [str(c).strip() for c in frame.columns]
         frame["_file"] = str(path)
         frame["_line"] = range(2, len(frame) + 2)
@@ -244,9 +249,9 @@ def _read_text(
                 "FROM reject_errors GROUP BY line ORDER BY line"
             ).fetchall()
         except Exception as exc:
-            raise InputError(
-                f"{path}: cannot be read as delimited text ({str(exc).splitlines()[0]}); "
-                "check the file format, or set read.delimiter / read.header in the mapping"
+            raise InputError(  # the engine's text names a temporary copy: not shown
+                f"{path}: cannot be read as delimited text; check the file format, or set "
+                "read.delimiter / read.header in the mapping"
             ) from exc
         has_header = options.header if options.header is not None else bool(header and header[0])
         offset = 1 if has_header else 0

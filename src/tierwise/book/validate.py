@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,7 +19,8 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from tierwise.book.contract import TableSpec
-from tierwise.book.mapping import ReadOptions, TableMapping, build_expression, expression_columns
+from tierwise.book.expressions import build_filter, build_value, parse_filter, value_columns
+from tierwise.book.mapping import ReadOptions, TableMapping
 from tierwise.book.parse import (
     UNKNOWN_SHAPE,
     DateFormat,
@@ -41,7 +42,12 @@ from tierwise.errors import InputError
 
 @dataclass
 class TableAccounting:
-    """What happened to the rows of one table; ``read == accepted + quarantined`` always."""
+    """What happened to the rows of one table.
+
+    ``read == accepted + quarantined`` always (CONTRACT §2). Rows a mapping's filter
+    (``where``) leaves out are not read into the book but counted, not lost:
+    ``in_files == read + filtered_out``.
+    """
 
     table: str
     files: list[str]
@@ -51,15 +57,27 @@ class TableAccounting:
     reasons: dict[str, int]
     columns: dict[str, str] = field(default_factory=dict)  # contract column -> source
     notes: list[str] = field(default_factory=list)
+    filtered_out: int = 0
+    filters: list[str] = field(default_factory=list)
+    synonyms: dict[str, str] = field(default_factory=dict)  # contract column -> source, by name
+
+    @property
+    def in_files(self) -> int:
+        """Every row of the files, kept by the mapping's filters or not."""
+        return self.read + self.filtered_out
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "files": self.files,
+            "in_files": self.in_files,
             "read": self.read,
             "accepted": self.accepted,
             "quarantined": self.quarantined,
+            "filtered_out": self.filtered_out,
+            "filters": self.filters,
             "reasons": self.reasons,
             "columns": self.columns,
+            "synonyms": self.synonyms,
             "notes": self.notes,
         }
 
@@ -92,7 +110,7 @@ def resolve_columns(raw: RawTable, spec: TableSpec, mapping: TableMapping) -> di
             if candidate in available:
                 resolved[target] = candidate
                 break
-            names = expression_columns(candidate)
+            names = value_columns(candidate)
             if names and all(n in available for n in names):
                 resolved[target] = candidate
                 break
@@ -138,8 +156,12 @@ def validate_table(
     columns need stripping (``TextShape``), the accepted rows leave that work out where
     no value needs it, and a table with no rejected row is not filtered at all.
     """
-    resolved = resolve_columns(raw, spec, mapping)
     where = raw.files[0] if len(raw.files) == 1 else f"{raw.files[0]} (+{len(raw.files) - 1} files)"
+    n_rows = int(raw.expr.count().execute())
+    if mapping.where:
+        raw = _kept_by_filters(con, raw, mapping.where, read, where)
+    n_filtered = n_rows - int(raw.expr.count().execute()) if mapping.where else 0
+    resolved = resolve_columns(raw, spec, mapping)
     formats = _detect_formats(raw, spec, resolved, mapping, read, where)
     t = raw.expr
     check_known = (
@@ -190,9 +212,8 @@ def validate_table(
     )
     n_accepted, reasons, shapes = _count_reasons(staged, raw, shaped)
     n_quarantined = int(sum(reasons.values()))
-    n_read = int(raw.expr.count().execute()) + (
-        int(raw.malformed.count().execute()) if raw.malformed is not None else 0
-    )
+    n_malformed = int(raw.malformed.count().execute()) if raw.malformed is not None else 0
+    n_read = n_rows - n_filtered + n_malformed  # the rows the mapping keeps
     if n_accepted + n_quarantined != n_read:  # an internal guarantee, never expected to fire
         raise InputError(
             f"{where}: accounting does not balance ({n_accepted} accepted + {n_quarantined} "
@@ -230,8 +251,43 @@ def validate_table(
         reasons=reasons,
         columns=resolved,
         notes=list(raw.notes),
+        filtered_out=n_filtered,
+        filters=list(mapping.where),
+        synonyms=_synonyms(spec, mapping, resolved),
     )
     return ValidatedTable(spec.name, accepted, quarantine, accounting)
+
+
+def _kept_by_filters(
+    con: ibis.BaseBackend, raw: RawTable, filters: list[str], read: ReadOptions, where: str
+) -> RawTable:
+    """The raw rows every filter of the mapping keeps (a malformed line is always kept,
+    to be quarantined); a condition that is unknown (null) for a row leaves it out."""
+    t = raw.expr
+    keep: ir.BooleanValue = ibis.literal(True)
+    for text in filters:
+        try:
+            condition = build_filter(parse_filter(text), t, lambda v: parse_number(v, read.decimal))
+        except InputError as exc:
+            raise InputError(f"{where}: {exc}") from exc
+        keep = keep & condition.fill_null(False)
+    if "_malformed" in t.columns:
+        keep = keep | t._malformed.notnull()
+    kept = t.filter(keep)
+    if not raw.lazy:
+        kept = con.create_table(f"kept_{raw.name}", kept, overwrite=True)
+    return replace(raw, expr=kept)
+
+
+def _synonyms(spec: TableSpec, mapping: TableMapping, resolved: dict[str, str]) -> dict[str, str]:
+    """Contract columns found under another name (``revenue`` taken as ``amount``), not mapped."""
+    return {
+        target: source
+        for target, source in resolved.items()
+        if target not in mapping.columns
+        and target in spec.column_names
+        and _normalise(source) != _normalise(target)
+    }
 
 
 def _keep_accepted(con: ibis.BaseBackend, name: str, accepted: ir.Table, lazy: bool) -> ir.Table:
@@ -252,7 +308,7 @@ def _raw_sources(resolved: dict[str, str], raw: ir.Table) -> list[str]:
     """The raw columns the resolved contract columns read, including those in expressions."""
     names: list[str] = []
     for source in resolved.values():
-        for name in [source] if source in raw.columns else expression_columns(source) or []:
+        for name in [source] if source in raw.columns else value_columns(source) or []:
             if name not in names:
                 names.append(name)
     return names
@@ -273,7 +329,7 @@ def _detect_formats(
         if source is None:
             continue
         if source not in raw.expr.columns:  # a derived column: an expression over numbers
-            for name in expression_columns(source) or []:
+            for name in value_columns(source) or []:
                 check_decimal_convention(raw.expr, name, read.decimal, f"{where}, column {name!r}")
         elif col.kind == "number":
             check_decimal_convention(raw.expr, source, read.decimal, f"{where}, column {source!r}")
@@ -315,13 +371,13 @@ def _parse_columns(
             parsed = {}
             missing = ibis.literal(False)
             bad = None
-            for name in expression_columns(source) or []:
+            for name in value_columns(source) or []:
                 shape = shapes.get(name, UNKNOWN_SHAPE)
                 parsed[name] = parse_number(t[name], read.decimal, shape)
                 name_missing = blank(t[name], shape)
                 missing = missing | name_missing
                 checks.append((~name_missing & parsed[name].isnull(), f"non-numeric {name}"))
-            value = build_expression(source, parsed)
+            value = build_value(source, parsed)
         values[col.name] = value
         if col.required:
             checks.append((missing, f"missing {col.name}"))

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from tierwise.errors import PolicyError
+from tierwise.errors import PolicyError, plain_message
 from tierwise.policy.schema import Policy
 
 DEFAULT_SOURCE = "built-in default policy"
@@ -61,7 +61,7 @@ def format_errors(exc: ValidationError, where: str, data: dict[str, Any]) -> str
                 "`tierwise policy init` shows every key)"
             )
         shown = "" if isinstance(seen, dict) else f" (value: {seen!r})"
-        lines.append(f"  - {key}: {error['msg']}{shown}{hint}")
+        lines.append(f"  - {key}: {plain_message(error['msg'])}{shown}{hint}")
     return "\n".join(lines)
 
 
