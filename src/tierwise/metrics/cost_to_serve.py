@@ -20,6 +20,7 @@ import ibis
 import ibis.expr.types as ir
 
 from tierwise.errors import InputError
+from tierwise.metrics.facts import is_purchase
 from tierwise.policy.cost_model import DRIVERS, CostModel
 from tierwise.window import Window
 
@@ -175,7 +176,7 @@ def _order_facts(facts: ir.Table, transactions: ir.Table | None, window: Window)
     t = transactions.filter(in_window(transactions, window))
     rebuilt = t.group_by(customer_id=t.customer_id.cast("string")).aggregate(
         revenue=t.amount.sum(),
-        orders=t.order_id.nunique(where=t.amount > 0),
+        orders=t.order_id.nunique(where=is_purchase(t.amount)),
         order_lines=t.count(),
         return_lines=(t.amount < 0).sum(),
     )
