@@ -129,10 +129,17 @@ def order_stats(transactions: ir.Table, window: Window) -> ir.Table:
     )
 
 
-def _pooled_sd(ss: ir.FloatingValue, df: ir.NumericValue, floor: float) -> ir.FloatingValue:
-    """Book-wide pooled within-customer standard deviation, never below ``floor``."""
-    total_df = df.sum().cast("float64")
-    pooled = ibis.ifelse(total_df > 0, (ss.sum() / total_df).clip(lower=0.0).sqrt(), floor)
+def _pooled_sd(
+    ss: ir.FloatingValue, df: ir.NumericValue, floor: float, by: ir.Value | None = None
+) -> ir.FloatingValue:
+    """Pooled within-customer standard deviation over the book (or each ``by`` group).
+
+    A window aggregate, so the per-customer table is read once rather than joined with
+    its own summary. Never below ``floor``.
+    """
+    w = ibis.window(group_by=[] if by is None else [by])
+    total_df = df.sum().over(w).cast("float64")
+    pooled = ibis.ifelse(total_df > 0, (ss.sum().over(w) / total_df).clip(lower=0.0).sqrt(), floor)
     return ibis.greatest(pooled, floor)
 
 
@@ -181,8 +188,7 @@ def _buying_evidence(
     )
     df = (agg.n_recent - 1).clip(lower=0) + (agg.n_earlier - 1).clip(lower=0)
     agg = agg.mutate(_ss=ss, _df=df)
-    spread = agg.aggregate(size_sd=_pooled_sd(agg._ss, agg._df, MIN_LOG_SIZE_SD))
-    agg = agg.cross_join(spread)
+    agg = agg.mutate(size_sd=_pooled_sd(agg._ss, agg._df, MIN_LOG_SIZE_SD))
 
     s = orders.left_join(agg, "customer_id").select(
         orders,
@@ -243,15 +249,11 @@ def _survey_z(s: ir.Table, recent: ir.BooleanValue) -> ir.Table:
         _ss=_within_ss(per.s_r, per.q_r, per.n_r) + _within_ss(per.s_e, per.q_e, per.n_e),
         _df=(per.n_r - 1).clip(lower=0) + (per.n_e - 1).clip(lower=0),
     )
-    # A kind's spread, in its own units (NPS 0..10, CSAT 1..5); the floor is a tenth of
-    # the scale's span per MIN_SCORE_SD of a 0..1 score.
+    # A kind's spread in its own units (NPS 0..10, CSAT 1..5), at least MIN_SCORE_SD of
+    # the scale's span (0.5 NPS points, 0.2 CSAT points).
     spans = {"nps": 10.0, "csat": 4.0}
-    spread = per.group_by("kind").aggregate(
-        _sd=_pooled_sd(per._ss, per._df, 0.0),
-    )
-    per = per.join(spread, "kind")
     floor = per.kind.substitute(spans, else_=1.0) * MIN_SCORE_SD
-    sd = ibis.greatest(per._sd, floor)
+    sd = ibis.greatest(_pooled_sd(per._ss, per._df, 0.0, by=per.kind), floor)
     nr = per.n_r.cast("float64")
     ne = per.n_e.cast("float64")
     z = ibis.ifelse(
