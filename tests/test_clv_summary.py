@@ -53,7 +53,7 @@ def test_same_day_lines_are_one_purchase_and_time_is_in_weeks(con: ibis.BaseBack
     assert s.loc["b", "monetary_value"] == 0
 
 
-def test_returns_net_in_their_period_and_periods_without_a_purchase_line_are_not_purchases(
+def test_returns_net_in_their_period_and_return_only_periods_are_not_purchases(
     con: ibis.BaseBackend,
 ) -> None:
     tx = _table(
@@ -62,18 +62,16 @@ def test_returns_net_in_their_period_and_periods_without_a_purchase_line_are_not
             ("a", "2024-01-01", 100.0),
             ("a", "2024-01-01", -40.0),  # partial return the same day: nets to 60
             ("a", "2024-01-10", -20.0),  # a credit note alone: not a purchase
-            ("a", "2024-01-20", 0.0),  # a free line alone: not a purchase (amount not above 0)
-            ("a", "2024-01-25", 30.0),
-            ("a", "2024-01-25", 0.0),  # a free line beside a paid one: the period is a purchase
+            ("a", "2024-01-20", 0.0),  # a free order: a purchase worth 0
             ("r", "2024-01-05", -10.0),  # only a return: no purchase at all
         ],
     )
     s = _by_id(summary_from_transactions(tx, date(2024, 1, 31), time_unit="day"))
     assert list(s.index) == ["a"]
     assert s.loc["a", "frequency"] == 1
-    assert s.loc["a", "recency"] == 24
-    assert s.loc["a", "monetary_value"] == 30.0
-    assert s.loc["a", "total_value"] == 90.0
+    assert s.loc["a", "recency"] == 19
+    assert s.loc["a", "monetary_value"] == 0.0
+    assert s.loc["a", "total_value"] == 60.0
 
 
 def test_merge_period_month_and_month_unit_use_365_25_over_12_days(con: ibis.BaseBackend) -> None:

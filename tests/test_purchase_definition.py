@@ -20,10 +20,10 @@ WINDOW = Window(date(2024, 1, 1), date(2025, 1, 1))
 
 def _book() -> ibis.Table:
     rows = [
-        ("A", "2024-01-15", 0.0, "free"),  # a free order alone: not a purchase
+        ("A", "2024-01-15", 0.0, "free"),  # a free order: a purchase worth 0
         ("A", "2024-02-01", 100.0, "o1"),
         ("A", "2024-05-01", 50.0, "o3"),
-        ("A", "2024-05-01", 0.0, "o3"),  # a free line on a paid order: still one purchase
+        ("A", "2024-05-01", 0.0, "o3"),  # a free line on a paid order: one order
         ("A", "2024-06-01", -30.0, "r1"),  # a return: not a purchase
     ]
     frame = pd.DataFrame(rows, columns=["customer_id", "date", "amount", "order_id"])
@@ -34,18 +34,18 @@ def _book() -> ibis.Table:
 def test_every_stage_counts_the_same_purchases() -> None:
     tx = _book()
     facts = customer_facts(tx, WINDOW, 0.3).execute().set_index("customer_id")
-    assert facts.loc["A", "orders"] == 2
-    assert facts.loc["A", "first_purchase"] == pd.Timestamp("2024-02-01")
+    assert facts.loc["A", "orders"] == 3
+    assert facts.loc["A", "first_purchase"] == pd.Timestamp("2024-01-15")
     assert facts.loc["A", "last_purchase"] == pd.Timestamp("2024-05-01")
 
     summary = summary_from_transactions(tx, WINDOW.end, time_unit="day").execute()
     row = summary.set_index("customer_id").loc["A"]
-    assert row["frequency"] + 1 == 2  # purchase periods: 1 Feb and 1 May
-    assert pd.Timestamp(row["first_purchase"]) == pd.Timestamp("2024-02-01")
+    assert row["frequency"] + 1 == 3  # purchase periods: 15 Jan, 1 Feb and 1 May
+    assert pd.Timestamp(row["first_purchase"]) == pd.Timestamp("2024-01-15")
 
     stats = order_stats(tx, WINDOW).execute().set_index("customer_id")
-    assert stats.loc["A", "n_orders"] == 2
-    assert stats.loc["A", "first_at"] == pd.Timestamp("2024-02-01").timestamp()
+    assert stats.loc["A", "n_orders"] == 3
+    assert stats.loc["A", "first_at"] == pd.Timestamp("2024-01-15").timestamp()
     assert stats.loc["A", "last_at"] == pd.Timestamp("2024-05-01").timestamp()
 
     thin = ibis.memtable({"customer_id": ["A"], "revenue": [120.0], "gross_margin": [36.0]})
@@ -58,4 +58,4 @@ def test_every_stage_counts_the_same_purchases() -> None:
         cost_of_capital=0.0,
     )
     cts = cost_to_serve(thin, None, None, costs, WINDOW, transactions=tx).execute()
-    assert cts.set_index("customer_id").loc["A", "cts_orders"] == pytest.approx(2.0)
+    assert cts.set_index("customer_id").loc["A", "cts_orders"] == pytest.approx(3.0)

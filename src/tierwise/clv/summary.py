@@ -6,10 +6,10 @@ is grouped in pandas. Conventions (the same as lifetimes, BTYD and PyMC-Marketin
 * **Purchases within one period are merged.** ``merge_period`` (default ``"day"``) is the
   calendar bucket inside which several order lines count as one purchase.
 * **Returns** are netted inside their period. A period counts as a purchase when it holds
-  at least one purchase line (``metrics.facts.is_purchase``: amount above zero, the
-  one definition of a purchase); a period with only returns, credit notes or free
-  lines is not a purchase and its amount is not spread onto other periods. A customer
-  with only such periods does not appear.
+  at least one purchase line (``metrics.facts.is_purchase``: amount not negative, the
+  one definition of a purchase; a free order counts); a period with only returns or
+  credit notes is not a purchase and its amount is not spread onto other periods. A
+  customer with only such periods does not appear.
 * **Time** is measured in ``time_unit`` (day = 1, week = 7, month = 365.25/12 days), from
   the customer's first purchase period. ``recency`` is the time to the last purchase,
   ``T`` the time to the last period of the window (the one that holds ``end - 1 day``),
@@ -75,8 +75,7 @@ def purchase_periods(
     Columns ``customer_id, period, amount``.
 
     ``period`` is the epoch day of the period's start; ``amount`` is the net amount of the
-    period; periods without a purchase line (only returns, credit notes or free lines) are
-    dropped.
+    period; periods without a purchase line (only returns or credit notes) are dropped.
     """
     for col in ("customer_id", "date", "amount"):
         if col not in transactions.columns:

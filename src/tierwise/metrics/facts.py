@@ -14,15 +14,15 @@ from tierwise.window import Window
 
 
 def is_purchase(amount: ir.NumericValue) -> ir.BooleanValue:
-    """True for a transaction line that is a purchase: its amount is above zero.
+    """True for a transaction line that is a purchase: its amount is not negative.
 
     The one definition of "a purchase" (docs/CONTRACT.md): orders, first and last
     purchase, the CLV summary's purchase periods, the trend's order counts and the
     cost-to-serve's order drivers all count these lines. Returns and credit notes
-    (below zero) and free lines (zero) are not purchases; a free line on a paid order
-    still belongs to that order's lines.
+    (below zero) are not purchases; a free order (zero) is one, as in the published
+    CLV analyses of CDNOW, and it costs as much to process as a paid one.
     """
-    return amount > 0
+    return amount >= 0
 
 
 FACT_COLUMNS = (

@@ -173,20 +173,26 @@ def _buying_evidence(
     # The earlier period starts at the first purchase if that is later; the first
     # purchase itself opens the customer's history and is not counted.
     earlier = (j.at < recent_start) & (j.at > j.first_at)
-    size = j.amount.ln()
+    # Order size is read from paid orders only (a free order has no log value).
+    paid = j.amount > 0
+    size = ibis.ifelse(paid, j.amount, 1.0).ln()
     zero = ibis.literal(0.0)
+    sized_r = recent & paid
+    sized_e = earlier & paid
     agg = j.group_by("customer_id").aggregate(
         n_recent=recent.cast("int64").sum(),
         n_earlier=earlier.cast("int64").sum(),
-        s_recent=ibis.ifelse(recent, size, zero).sum(),
-        s_earlier=ibis.ifelse(earlier, size, zero).sum(),
-        q_recent=ibis.ifelse(recent, size * size, zero).sum(),
-        q_earlier=ibis.ifelse(earlier, size * size, zero).sum(),
+        m_recent=sized_r.cast("int64").sum(),
+        m_earlier=sized_e.cast("int64").sum(),
+        s_recent=ibis.ifelse(sized_r, size, zero).sum(),
+        s_earlier=ibis.ifelse(sized_e, size, zero).sum(),
+        q_recent=ibis.ifelse(sized_r, size * size, zero).sum(),
+        q_earlier=ibis.ifelse(sized_e, size * size, zero).sum(),
     )
-    ss = _within_ss(agg.s_recent, agg.q_recent, agg.n_recent) + _within_ss(
-        agg.s_earlier, agg.q_earlier, agg.n_earlier
+    ss = _within_ss(agg.s_recent, agg.q_recent, agg.m_recent) + _within_ss(
+        agg.s_earlier, agg.q_earlier, agg.m_earlier
     )
-    df = (agg.n_recent - 1).clip(lower=0) + (agg.n_earlier - 1).clip(lower=0)
+    df = (agg.m_recent - 1).clip(lower=0) + (agg.m_earlier - 1).clip(lower=0)
     agg = agg.mutate(_ss=ss, _df=df)
     agg = agg.mutate(size_sd=_pooled_sd(agg._ss, agg._df, MIN_LOG_SIZE_SD))
 
@@ -201,9 +207,11 @@ def _buying_evidence(
     z_orders = ibis.ifelse(
         enough, two_rate_z(n_r, n_e, float(settings.recent_days), earlier_len), ibis.null("float64")
     )
-    mean_gap = s.s_recent / n_r.cast("float64") - s.s_earlier / n_e.cast("float64")
-    se = s.size_sd * (1.0 / n_r.cast("float64") + 1.0 / n_e.cast("float64")).sqrt()
-    z_size = ibis.ifelse(enough & (n_r > 0) & (n_e > 0), mean_gap / se, ibis.null("float64"))
+    m_r = s.m_recent.fill_null(0).cast("float64")
+    m_e = s.m_earlier.fill_null(0).cast("float64")
+    mean_gap = s.s_recent / m_r - s.s_earlier / m_e
+    se = s.size_sd * (1.0 / m_r + 1.0 / m_e).sqrt()
+    z_size = ibis.ifelse(enough & (m_r > 0) & (m_e > 0), mean_gap / se, ibis.null("float64"))
 
     gap = ibis.ifelse(
         s.n_orders >= 2,
