@@ -34,7 +34,10 @@ def policy_with(service: ServiceSettings) -> Policy:
 
 
 def service_settings(**overrides: object) -> ServiceSettings:
-    """Strategic 10 h/month, growth 2 h/month, transactional 0; tolerance 20%, floor 5 h."""
+    """Strategic 10 h/month, growth 2 h/month, transactional 0; tolerance 20%, floor 5 h.
+
+    No money floor, so the hand-computed hours band alone decides here.
+    """
     data: dict[str, object] = {
         "tiers": {
             "strategic": {"owner_role": "key_account_manager", "hours_per_month": 10},
@@ -62,7 +65,7 @@ def service_settings(**overrides: object) -> ServiceSettings:
                 "working_weeks_per_year": 52,
             },
         ],
-        "alignment": {"tolerance": 0.2, "min_gap_hours": 5},
+        "alignment": {"tolerance": 0.2, "min_gap_hours": 5, "min_gap_money": 0},
         "cadence": {"max_days_without_touch": {"strategic": 60}, "touch_types": ["visit", "call"]},
         "tailoring": {
             "S3": {"reason": "co-developing the new line", "hours_per_month": 20},
@@ -192,7 +195,9 @@ def test_portfolio_alignment_counts_hours_and_ranked_lists() -> None:
 
 
 def test_ranked_lists_are_capped() -> None:
-    service = service_settings(alignment={"tolerance": 0.2, "min_gap_hours": 5, "list_limit": 1})
+    service = service_settings(
+        alignment={"tolerance": 0.2, "min_gap_hours": 5, "min_gap_money": 0, "list_limit": 1}
+    )
     summary = run(service).portfolio["alignment"]
     assert [r["customer_id"] for r in summary["top_over_served"]] == ["S1"]
     assert summary["over_served"] == 3
@@ -268,13 +273,21 @@ def test_alignment_matches_an_independent_computation(rows: list[tuple[str, floa
             "effort_hours": list(effort),
         }
     )
-    service = service_settings(tailoring={})
+    service = service_settings(
+        tailoring={}, alignment={"tolerance": 0.2, "min_gap_hours": 5, "min_gap_money": 450}
+    )
     out = score_alignment(ibis.memtable(sc), service=service, window=WINDOW).execute()
     out = out.set_index("customer_id").loc[sc["customer_id"]]
     monthly = sc["tier"].map({"strategic": 10.0, "growth": 2.0, "transactional": 0.0})
     entitled = monthly.to_numpy() * MONTHS
     gap = np.array(effort) - entitled
     band = np.maximum(0.2 * entitled, 5.0)
-    expected = np.where(gap > band, "over_served", np.where(gap < -band, "under_served", "aligned"))
+    # Material in money too: the default rate of 60 per hour, a floor of 450 (7.5 h).
+    material = (np.abs(gap) > band) & (np.abs(gap) * 60.0 >= 450.0)
+    expected = np.where(
+        material & (gap > 0),
+        "over_served",
+        np.where(material & (gap < 0), "under_served", "aligned"),
+    )
     np.testing.assert_allclose(out["entitled_hours"], entitled)
     assert out["alignment"].tolist() == expected.tolist()

@@ -103,7 +103,7 @@ def test_direct_activity_cost_overrides_the_rate() -> None:
     assert got["effort_hours"] == pytest.approx(10.0)
 
 
-def test_logged_deliveries_and_returns_replace_the_inferred_ones() -> None:
+def test_only_the_shortfall_of_deliveries_and_returns_is_inferred() -> None:
     acts = activities(
         [
             ("A", "2024-02-01", "delivery", None, None, None),
@@ -111,8 +111,39 @@ def test_logged_deliveries_and_returns_replace_the_inferred_ones() -> None:
         ]
     )
     got = by_customer(cost_to_serve(facts([("A", 500.0, 4, 4, 3)]), acts, None, COSTS, WINDOW))["A"]
-    assert got["cts_logistics"] == pytest.approx(10.0)  # one logged delivery, not four inferred
-    assert got["cts_returns"] == pytest.approx(40.0)  # one logged return, not three lines
+    # Four orders call for four deliveries: one logged (fee 10) and three inferred (3 × 10).
+    assert got["cts_logistics"] == pytest.approx(10.0 + 3 * 10.0)
+    # Three return lines: one logged return (fee 40) and two inferred (2 × 40).
+    assert got["cts_returns"] == pytest.approx(40.0 + 2 * 40.0)
+    assert got["cost_estimated"]  # three deliveries were inferred
+
+
+def test_logged_events_beyond_the_expected_add_nothing_inferred() -> None:
+    acts = activities(
+        [("A", f"2024-02-0{d}", "delivery", None, None, None) for d in range(1, 4)]
+        + [("A", "2024-03-01", "return", 0, None, None)]
+    )
+    got = by_customer(cost_to_serve(facts([("A", 500.0, 2, 2, 0)]), acts, None, COSTS, WINDOW))["A"]
+    # Two orders, three logged deliveries: the three are costed, none is inferred.
+    assert got["cts_logistics"] == pytest.approx(3 * 10.0)
+    assert got["cts_returns"] == pytest.approx(40.0)  # the logged return; no return lines
+
+
+def test_inference_is_keyed_on_the_driver_not_the_type_name() -> None:
+    drivers = {**COSTS.activity_drivers, "shipment": "logistics", "rma": "returns"}
+    costs = COSTS.model_copy(update={"activity_drivers": drivers})
+    acts = activities(
+        [
+            ("A", "2024-02-01", "shipment", 0, None, 7.0),
+            ("A", "2024-02-02", "shipment", 0, None, 7.0),
+            ("A", "2024-03-01", "rma", 0, None, 15.0),
+        ]
+    )
+    got = by_customer(cost_to_serve(facts([("A", 500.0, 5, 5, 2)]), acts, None, costs, WINDOW))["A"]
+    # Two logged shipments (direct cost 7 each) + three inferred deliveries (3 × 10).
+    assert got["cts_logistics"] == pytest.approx(2 * 7.0 + 3 * 10.0)
+    # One logged RMA (direct cost 15) + one inferred return (40).
+    assert got["cts_returns"] == pytest.approx(15.0 + 40.0)
 
 
 def test_rush_orders_count_under_logistics_with_their_fee() -> None:

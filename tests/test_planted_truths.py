@@ -6,7 +6,7 @@ are those, less a small margin for other seeds:
 | answer | precision | recall |
 |---|---|---|
 | level 1 / 2 / 3 / 4 (planted levels) | 0.92 / 1.00 / 1.00 / 1.00 | 1.00 / 0.95 / 0.95 / 1.00 |
-| deteriorating / improving (among customers with a planted trend) | 1.00 / 1.00 | 0.91 / 0.72 |
+| deteriorating / improving (among customers with a planted trend) | 1.00 / 1.00 | 0.72 / 0.71 |
 | strategic (strategic or growth tier; planted strategic vs large) | 0.96 | 1.00 |
 
 Precision is measured among customers with a planted answer: the demo's ``ordinary``
@@ -55,12 +55,17 @@ def test_levels_trends_and_strategic_accounts_are_found(demo_book: Path) -> None
         )
         assert p >= p_min and r >= r_min, f"level {level}: precision {p:.2f}, recall {r:.2f}"
 
+    # Trends are called on evidence: recall fell from 0.91 (when a quarter of ordinary
+    # customers also read as deteriorating) to 0.72; ordinary customers are now rarely
+    # flagged, which the last assertion of this block guards.
     planted = s[s.expected_trend.notna()]
-    for trend, (p_min, r_min) in {"deteriorating": (0.9, 0.8), "improving": (0.9, 0.6)}.items():
+    for trend, (p_min, r_min) in {"deteriorating": (0.9, 0.65), "improving": (0.9, 0.6)}.items():
         p, r = _precision_recall(
             planted.relationship_trend == trend, planted.expected_trend == trend
         )
         assert p >= p_min and r >= r_min, f"{trend}: precision {p:.2f}, recall {r:.2f}"
+    ordinary = s[s.archetype == "ordinary"]
+    assert (ordinary.relationship_trend == "deteriorating").mean() <= 0.10
 
     planted = s[s.expected_strategic.notna()]
     top = planted.tier.isin(["strategic", "growth"])
@@ -93,6 +98,7 @@ def test_without_signals_or_activities_answers_degrade_and_say_why(
     # Without surveys, loss makers are still found as bad for us (levels 3 or 4).
     loss = s[s.expected_level.isin([3, 4])]
     assert (loss.relationship_level >= 3).mean() >= 0.8
-    # Trends read from buying behaviour alone still catch most declining accounts.
+    # Trends read from buying behaviour alone still catch most declining accounts
+    # (0.65 measured with the evidence model; 0.7 before it, with more false alarms).
     declining = s[s.expected_trend == "deteriorating"]
-    assert (declining.relationship_trend == "deteriorating").mean() >= 0.7
+    assert (declining.relationship_trend == "deteriorating").mean() >= 0.6

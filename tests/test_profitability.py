@@ -199,10 +199,13 @@ def oracle_total_cost(facts: pd.DataFrame, acts: pd.DataFrame, c: CostModel) -> 
     for f in facts.itertuples():
         mine = acts[acts["customer_id"] == f.customer_id]
         total += f.orders * c.cost_per_order + f.order_lines * c.cost_per_order_line
-        if not (mine["type"] == "delivery").any():
-            total += f.orders * c.deliveries_per_order * c.cost_per_delivery
-        if not (mine["type"] == "return").any():
-            total += f.return_lines * c.cost_per_return
+        drivers = mine["type"].map(lambda t: c.activity_drivers.get(t, "people"))
+        # Only the shortfall beyond the events logged under the driver is inferred.
+        logged_deliveries = int((drivers == "logistics").sum())
+        logged_returns = int((drivers == "returns").sum())
+        expected_deliveries = f.orders * c.deliveries_per_order
+        total += max(0.0, expected_deliveries - logged_deliveries) * c.cost_per_delivery
+        total += max(0, f.return_lines - logged_returns) * c.cost_per_return
         billable = max(f.revenue, 0.0)
         total += billable * (
             c.off_invoice_discount_rate + c.cost_of_capital * c.payment_terms_days / 365

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import ibis
+import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 
 from tierwise.metrics.rfm import DEFAULT_SEGMENTS, rfm_scores
 
@@ -80,3 +82,51 @@ def test_customers_who_never_bought_are_marked_no_purchases():
     out = rfm_scores(ibis.memtable(facts)).execute().set_index("customer_id")
     assert out.loc["b", "rfm_segment"] == "No purchases"
     assert pd.isna(out.loc["b", "rfm_score"])
+
+
+def test_tied_customers_share_the_band_of_their_average_rank():
+    # 70 one-time buyers, then 10 each with 2, 3 and 4 orders. The one-time buyers hold
+    # ranks 1..70, average 35.5 of 100: percentile (35.5 - 0.5) / 100 = 0.35, band 2,
+    # not band 1 as if all of them were the lowest.
+    freq = [1] * 70 + [2] * 10 + [3] * 10 + [4] * 10
+    facts = pd.DataFrame(
+        {
+            "customer_id": [f"c{i:03d}" for i in range(100)],
+            "recency_days": list(range(100)),
+            "frequency": freq,
+            "monetary": [10.0 * f for f in freq],
+            "last_purchase": [datetime(2025, 1, 1)] * 100,
+        }
+    )
+    out = rfm_scores(ibis.memtable(facts)).execute()
+    by_freq = out.groupby("frequency").f_score.agg(["min", "max"])
+    # Ranks 71..80 average 75.5 → 0.75 → band 4; 81..90 → 0.85 and 91..100 → 0.95 → band 5.
+    assert by_freq.to_dict("index") == {
+        1: {"min": 2, "max": 2},
+        2: {"min": 4, "max": 4},
+        3: {"min": 5, "max": 5},
+        4: {"min": 5, "max": 5},
+    }
+
+
+def test_scores_match_average_rank_quintiles_computed_independently():
+    rng = np.random.default_rng(7)
+    n = 237
+    facts = pd.DataFrame(
+        {
+            "customer_id": [f"c{i:03d}" for i in range(n)],
+            "recency_days": rng.integers(0, 40, n),
+            "frequency": rng.geometric(0.5, n),
+            "monetary": rng.integers(1, 30, n).astype(float),
+            "last_purchase": [datetime(2025, 1, 1)] * n,
+        }
+    )
+    out = rfm_scores(ibis.memtable(facts)).execute().set_index("customer_id").loc[facts.customer_id]
+
+    def band(values: np.ndarray) -> np.ndarray:
+        pct = (rankdata(values, method="average") - 0.5) / len(values)
+        return np.minimum(np.floor(pct * 5), 4).astype(int) + 1
+
+    assert (out.r_score.to_numpy() == band(-facts.recency_days.to_numpy())).all()
+    assert (out.f_score.to_numpy() == band(facts.frequency.to_numpy())).all()
+    assert (out.m_score.to_numpy() == band(facts.monetary.to_numpy())).all()

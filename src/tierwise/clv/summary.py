@@ -6,9 +6,10 @@ is grouped in pandas. Conventions (the same as lifetimes, BTYD and PyMC-Marketin
 * **Purchases within one period are merged.** ``merge_period`` (default ``"day"``) is the
   calendar bucket inside which several order lines count as one purchase.
 * **Returns** are netted inside their period. A period counts as a purchase when it holds
-  at least one line with a non-negative amount (an order, even a free one); a period
-  with only negative lines (returns, credit notes) is not a purchase and its amount is
-  not spread onto other periods. A customer with only such periods does not appear.
+  at least one purchase line (``metrics.facts.is_purchase``: amount not negative, the
+  one definition of a purchase; a free order counts); a period with only returns or
+  credit notes is not a purchase and its amount is not spread onto other periods. A
+  customer with only such periods does not appear.
 * **Time** is measured in ``time_unit`` (day = 1, week = 7, month = 365.25/12 days), from
   the customer's first purchase period. ``recency`` is the time to the last purchase,
   ``T`` the time to the last period of the window (the one that holds ``end - 1 day``),
@@ -26,6 +27,7 @@ import ibis
 import ibis.expr.types as ir
 
 from tierwise.errors import InputError
+from tierwise.metrics.facts import is_purchase
 
 TimeUnit = Literal["day", "week", "month"]
 UNIT_DAYS: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.25 / 12.0}
@@ -73,7 +75,7 @@ def purchase_periods(
     Columns ``customer_id, period, amount``.
 
     ``period`` is the epoch day of the period's start; ``amount`` is the net amount of the
-    period; periods with only negative lines (returns, credit notes) are dropped.
+    period; periods without a purchase line (only returns or credit notes) are dropped.
     """
     for col in ("customer_id", "date", "amount"):
         if col not in transactions.columns:
@@ -87,7 +89,7 @@ def purchase_periods(
         t = t.filter(t.date.cast("date") >= ibis.literal(_day(start), type="date"))
     t = t.mutate(period=_period_day(t.date, merge_period))
     grouped = t.group_by(["customer_id", "period"]).aggregate(
-        amount=t.amount.sum(), orders=(t.amount >= 0).cast("int64").sum()
+        amount=t.amount.sum(), orders=is_purchase(t.amount).cast("int64").sum()
     )
     return grouped.filter(grouped.orders > 0).drop("orders")
 

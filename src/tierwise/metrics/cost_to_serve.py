@@ -5,7 +5,9 @@ hourly rate of whoever did it, plus the fixed cost of its type), then summed per
 customer and driver. Order-based drivers come from the customer facts, so a book with
 transactions only still gets a cost-to-serve; whatever rests on an assumption (standard
 minutes, a default rate, deliveries inferred from orders, default payment days) sets
-``cost_estimated``. Everything stays a lazy Ibis expression.
+``cost_estimated``. Deliveries and returns are inferred only for the shortfall: the
+events a customer's orders and return lines call for beyond those logged under the
+``logistics`` and ``returns`` drivers. Everything stays a lazy Ibis expression.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import ibis
 import ibis.expr.types as ir
 
 from tierwise.errors import InputError
+from tierwise.metrics.facts import is_purchase
 from tierwise.policy.cost_model import DRIVERS, CostModel
 from tierwise.window import Window
 
@@ -149,8 +152,8 @@ def activity_costs(
     return p.group_by("customer_id").aggregate(
         **per_driver,
         effort_hours=p.minutes_used.sum() / 60.0,
-        _deliveries=(p.type == "delivery").sum(),
-        _returns=(p.type == "return").sum(),
+        _deliveries=(p.driver == "logistics").sum(),
+        _returns=(p.driver == "returns").sum(),
         _act_estimated=p.estimated.any(),
     )
 
@@ -173,7 +176,7 @@ def _order_facts(facts: ir.Table, transactions: ir.Table | None, window: Window)
     t = transactions.filter(in_window(transactions, window))
     rebuilt = t.group_by(customer_id=t.customer_id.cast("string")).aggregate(
         revenue=t.amount.sum(),
-        orders=t.order_id.nunique(where=t.amount > 0),
+        orders=t.order_id.nunique(where=is_purchase(t.amount)),
         order_lines=t.count(),
         return_lines=(t.amount < 0).sum(),
     )
@@ -237,17 +240,22 @@ def cost_to_serve(
     lines = base.order_lines.cast("float64").coalesce(zero)
     return_lines = base.return_lines.cast("float64").coalesce(zero)
     act = {d: base[f"_act_{d}"].cast("float64").coalesce(zero) for d in DRIVERS}
-    deliveries_logged = base._deliveries.coalesce(0) > 0
-    returns_logged = base._returns.coalesce(0) > 0
     billable = ibis.greatest(revenue, zero)
 
-    inferred_delivery = orders * costs.deliveries_per_order * costs.cost_per_delivery
+    # Only the shortfall is inferred: the events the orders and return lines call for
+    # beyond those logged under the same driver, so one logged delivery does not cancel
+    # the other orders' deliveries, and a custom type mapped to the driver counts.
+    deliveries_logged = base._deliveries.coalesce(0).cast("float64")
+    returns_logged = base._returns.coalesce(0).cast("float64")
+    expected_deliveries = orders * costs.deliveries_per_order
+    deliveries_inferred = ibis.greatest(expected_deliveries - deliveries_logged, zero)
+    returns_inferred = ibis.greatest(return_lines - returns_logged, zero)
+    inferred_delivery = deliveries_inferred * costs.cost_per_delivery
     cts = {
         "people": act["people"],
         "orders": act["orders"] + orders * costs.cost_per_order + lines * costs.cost_per_order_line,
-        "logistics": act["logistics"] + ibis.ifelse(deliveries_logged, zero, inferred_delivery),
-        "returns": act["returns"]
-        + ibis.ifelse(returns_logged, zero, return_lines * costs.cost_per_return),
+        "logistics": act["logistics"] + inferred_delivery,
+        "returns": act["returns"] + returns_inferred * costs.cost_per_return,
         "support": act["support"],
         "discounts": act["discounts"] + billable * costs.off_invoice_discount_rate,
         "payment_terms": act["payment_terms"] + billable * costs.cost_of_capital * days / 365.0,
@@ -257,7 +265,7 @@ def cost_to_serve(
         total = total + cts[d]
     estimated = (
         base._act_estimated.coalesce(False)
-        | (~deliveries_logged & (inferred_delivery > 0))
+        | (inferred_delivery > 0)
         | (days_assumed & (billable * costs.cost_of_capital > 0))
     )
     return base.select(

@@ -12,6 +12,19 @@ import ibis.expr.types as ir
 
 from tierwise.window import Window
 
+
+def is_purchase(amount: ir.NumericValue) -> ir.BooleanValue:
+    """True for a transaction line that is a purchase: its amount is not negative.
+
+    The one definition of "a purchase" (docs/CONTRACT.md): orders, first and last
+    purchase, the CLV summary's purchase periods, the trend's order counts and the
+    cost-to-serve's order drivers all count these lines. Returns and credit notes
+    (below zero) are not purchases; a free order (zero) is one, as in the published
+    CLV analyses of CDNOW, and it costs as much to process as a paid one.
+    """
+    return amount >= 0
+
+
 FACT_COLUMNS = (
     "customer_id",
     "revenue",
@@ -48,6 +61,7 @@ def customer_facts(
     start = ibis.literal(window.start).cast("timestamp")
     tx = transactions.filter(transactions.date < end)
     in_window = (tx.date >= start) & (tx.date < end)
+    bought = is_purchase(tx.amount)
     has_cost = "cost" in tx.columns
     line_margin = (
         ibis.ifelse(tx.cost.isnull(), tx.amount * default_margin_rate, tx.amount - tx.cost)
@@ -61,15 +75,15 @@ def customer_facts(
         revenue=ibis.ifelse(in_window, tx.amount, zero).sum(),
         gross_margin=ibis.ifelse(in_window, line_margin, zero).sum(),
         margin_estimated=(in_window & estimated).any(),
-        orders=ibis.ifelse(in_window & (tx.amount > 0), tx.order_id, ibis.null("string")).nunique(),
+        orders=ibis.ifelse(in_window & bought, tx.order_id, ibis.null("string")).nunique(),
         order_lines=in_window.sum(),
         return_lines=(in_window & (tx.amount < 0)).sum(),
         returns_amount=ibis.ifelse(in_window & (tx.amount < 0), -tx.amount, zero).sum(),
         list_revenue=ibis.ifelse(
             in_window, list_amount.cast("float64"), ibis.null("float64")
         ).sum(),
-        first_purchase=ibis.ifelse(tx.amount > 0, tx.date, ibis.null("timestamp")).min(),
-        last_purchase=ibis.ifelse(tx.amount > 0, tx.date, ibis.null("timestamp")).max(),
+        first_purchase=ibis.ifelse(bought, tx.date, ibis.null("timestamp")).min(),
+        last_purchase=ibis.ifelse(bought, tx.date, ibis.null("timestamp")).max(),
     )
     if customers is not None:
         base = customers.select("customer_id").union(tx.select("customer_id")).distinct()

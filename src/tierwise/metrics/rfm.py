@@ -1,7 +1,9 @@
 """R/F/M scores (1-5, 5 best) and the customary readable segments.
 
-Scores come from each customer's percentile rank, so ties share a score and the split is
-the same on every engine. Segments follow the widely used R × FM grid (Champions, Loyal,
+Scores come from each customer's mid-rank percentile: tied customers share the band of
+their average rank rather than all taking the lowest one, so a book where most customers
+bought once does not leave the middle bands empty by construction. The split is the same
+on every engine. Segments follow the widely used R × FM grid (Champions, Loyal,
 Potential Loyalist, New, Promising, Need Attention, About to Sleep, At Risk, Can't Lose
 Them, Hibernating, Lost); the policy can redraw its bounds.
 """
@@ -55,13 +57,27 @@ class RfmSettings(BaseModel):
 
 
 def _band(rank: ir.FloatingValue) -> ir.IntegerValue:
-    """Percentile rank 0..1 -> score 1..5 (quintiles; ties share a score)."""
+    """Percentile 0..1 -> score 1..5 (quintiles)."""
     return (rank * 5).floor().clip(upper=4).cast("int64") + 1
+
+
+def _midrank(value: ir.NumericValue, group: ir.Value | None = None) -> ir.FloatingValue:
+    """Mid-rank percentile within ``group``: ``(count below + count at or below) / (2 n)``.
+
+    Every tie gets the percentile of its average rank, so a block of equal values sits
+    in the band its middle falls in, not in the band of its lowest member.
+    """
+    by = [] if group is None else [group]
+    w = ibis.window(group_by=by, order_by=value)
+    n = value.count().over(ibis.window(group_by=by))
+    below = ibis.rank().over(w)  # 0-based minimum rank = count strictly below
+    at_or_below = ibis.cume_dist().over(w) * n
+    return (below + at_or_below) / (2.0 * n)
 
 
 def _score(value: ir.NumericValue, *, higher_is_better: bool) -> ir.IntegerValue:
     order = value if higher_is_better else -value
-    return _band(ibis.percent_rank().over(order_by=order))
+    return _band(_midrank(order))
 
 
 def rfm_scores(facts: ir.Table, settings: RfmSettings | None = None) -> ir.Table:
@@ -75,8 +91,8 @@ def rfm_scores(facts: ir.Table, settings: RfmSettings | None = None) -> ir.Table
     never = facts.filter(facts.last_purchase.isnull())
     active = bought.frequency > 0
     # F and M are ranked among customers who bought in the window; the others score 1
-    f_rank = ibis.percent_rank().over(group_by=active, order_by=bought.frequency)
-    m_rank = ibis.percent_rank().over(group_by=active, order_by=bought.monetary)
+    f_rank = _midrank(bought.frequency, active)
+    m_rank = _midrank(bought.monetary, active)
     scored = bought.mutate(
         r_score=_score(bought.recency_days, higher_is_better=False),
         f_score=ibis.ifelse(active, _band(f_rank), 1),

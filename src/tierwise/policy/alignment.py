@@ -216,9 +216,15 @@ def score_alignment(
     rules = service.alignment
     effort = ibis.coalesce(joined.effort_hours.cast("float64"), 0.0)
     gap = effort - entitled
+    # A gap counts only when it is material: beyond the relative band and the hours
+    # floor, and worth at least the money floor at the owner role's rate. An entitlement
+    # of 0 ("no scheduled human time") can only be over-served.
     band = ibis.greatest(entitled * rules.tolerance, rules.min_gap_hours)
+    material = (gap.abs() > band) & (gap.abs() * joined.hourly_rate >= rules.min_gap_money)
     alignment = ibis.cases(
-        (gap > band, "over_served"), (gap < -band, "under_served"), else_="aligned"
+        (material & (gap > 0), "over_served"),
+        (material & (gap < 0), "under_served"),
+        else_="aligned",
     )
     days_since = ibis.date(window.end).delta(joined.last_touch, unit="day")
     max_days = ibis.coalesce(joined.t_max_days, joined.tier_max_days)

@@ -174,8 +174,8 @@ class CostModel(BaseModel):
         1.0,
         ge=0,
         description=(
-            "Deliveries assumed per order for a customer with no `delivery` activities in the "
-            "window (costs so inferred are marked estimated). 0 = never infer deliveries."
+            "Deliveries each order calls for; those not logged as `logistics` activities in the "
+            "window are inferred (marked estimated). 0 = never infer deliveries."
         ),
     )
     cost_per_rush_order: float = Field(
@@ -191,8 +191,8 @@ class CostModel(BaseModel):
         ge=0,
         description=(
             "Cost of handling one return (reverse freight, inspection, restocking, credit note). "
-            "Counted per `return` activity, or per negative transaction line for a customer with "
-            "none."
+            "Counted per `return` activity, plus one per negative transaction line beyond the "
+            "returns logged under the `returns` driver."
         ),
     )
     cost_per_support_ticket: float = Field(

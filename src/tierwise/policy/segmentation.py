@@ -307,28 +307,42 @@ class LevelSettings(BaseModel):
 
 
 class TrendWeights(BaseModel):
-    """Weights of the evidence a trend is read from; missing evidence is left out."""
+    """Weights of the evidence a trend is read from (Stouffer's weights); missing evidence is
+    left out, and a weight of 0 shows the part as context without counting it."""
 
     model_config = ConfigDict(extra="forbid")
 
     spend: float = Field(
-        default=0.35, ge=0, description="Recent spend rate against the customer's own earlier rate."
+        default=0.5,
+        ge=0,
+        description="Recent order count against the customer's own earlier buying rate.",
     )
-    rhythm: float = Field(
+    order_size: float = Field(
         default=0.25,
         ge=0,
-        description="Days since the last order against the customer's usual gap.",
+        description="Recent order values against the customer's own earlier ones.",
+    )
+    rhythm: float = Field(
+        default=0.0,
+        ge=0,
+        description=(
+            "Days since the last order against the customer's usual gap (context: it repeats "
+            "what the order count already says, so 0 by default)."
+        ),
     )
     p_alive: float = Field(
-        default=0.10,
+        default=0.0,
         ge=0,
-        description="Low probability of still being active (from the CLV model).",
+        description=(
+            "Low probability of still being active, from the CLV model (context: a model "
+            "reading of the same orders, so 0 by default)."
+        ),
     )
     satisfaction: float = Field(
-        default=0.15, ge=0, description="Recent survey answers against earlier ones."
+        default=0.5, ge=0, description="Recent survey answers against earlier ones."
     )
     complaints: float = Field(
-        default=0.15, ge=0, description="Recent complaint rate against the earlier rate."
+        default=0.25, ge=0, description="Recent complaint rate against the earlier rate."
     )
 
 
@@ -347,12 +361,22 @@ class TrendSettings(BaseModel):
     )
     weights: TrendWeights = Field(default_factory=TrendWeights)
     threshold: float = Field(
-        default=0.3,
+        default=0.90,
         gt=0,
         le=1,
         description=(
-            "Trend score (-1..1) at or below minus this is 'deteriorating', at or above it "
-            "'improving'."
+            "Confidence a change must reach to be called: the trend score is 2Φ(z) − 1 of the "
+            "combined evidence z, so 0.90 calls a trend at |z| ≥ 1.645. At or below minus this "
+            "is 'deteriorating', at or above it 'improving'; in between, 'stable'."
+        ),
+    )
+    min_orders: int = Field(
+        default=5,
+        ge=1,
+        description=(
+            "Orders in the recent and earlier periods together below which buying gives no "
+            "evidence either way (the trend then rests on surveys and complaints, or reads "
+            "'stable' with 'not enough evidence')."
         ),
     )
     overdue_start: float = Field(
@@ -378,7 +402,10 @@ class TrendSettings(BaseModel):
     satisfaction_change: float = Field(
         default=0.3,
         gt=0,
-        description="Change of the 0..1 satisfaction score that counts as a full move.",
+        description=(
+            "No longer used: survey answers are weighed by the evidence of a change. Kept so "
+            "policy files that set it stay valid."
+        ),
     )
 
     @model_validator(mode="after")

@@ -217,6 +217,15 @@ class AlignmentRules(BaseModel):
         ge=0,
         description="Gaps smaller than this many hours over the window always count as aligned.",
     )
+    min_gap_money: float = Field(
+        default=500.0,
+        ge=0,
+        description=(
+            "Gaps worth less than this much money over the window (hours × the hourly rate of "
+            "the tier's owner role) always count as aligned: a gap must matter in hours and in "
+            "money to be flagged."
+        ),
+    )
     list_limit: int = Field(
         default=25,
         ge=1,

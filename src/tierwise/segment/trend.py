@@ -1,47 +1,126 @@
-"""Relationship trend: each customer's recent behaviour against its own history.
+"""Relationship trend: each customer's recent behaviour against its own history, with evidence.
 
-Five pieces of evidence, each on -1 (worse) .. +1 (better), none of them compared with
-other customers:
+A trend is only called when the customer's own records make it unlikely to be chance.
+Each piece of evidence is a z-score, a signed measure of surprise under "nothing
+changed" (negative = worse), computed in the engine from per-customer counts:
 
-- spend: spend rate in the recent period against the earlier period,
-  ``(recent - earlier) / (recent + earlier)``. The recent period stretches to two of
-  the customer's usual gaps between orders (at most twice ``recent_days``), so a
-  quarterly buyer is not read as lapsing after one quiet month;
-- rhythm: days since the last order in usual gaps; from ``overdue_start`` gaps it pulls
-  down, fully at ``overdue_full``;
-- P(alive) below ``p_alive_low`` pulls down;
-- satisfaction: mean recent survey score (0..1) against the earlier mean;
-- complaints: ``(expected - seen) / (expected + seen + 1)``, expected = the recent
-  period's complaints at the earlier rate.
+- spend (``trend_spend``): the buying rate and the order size in the recent period
+  (``recent_days``) against the earlier period (``baseline_days`` before it, from the
+  first purchase if that is later). Order counts: the conditional test of two Poisson
+  rates (given the ``N`` orders of both periods, the recent count is
+  Binomial(N, recent length / total length) when the rate did not change), read as
+  the signed root of its likelihood-ratio statistic. Order size: the mean log order
+  value of the two periods, against the book's pooled within-customer spread. The two
+  are combined as ``(z_orders + z_size) / √2``. Fewer than ``min_orders`` orders in
+  both periods together is not enough evidence;
+- satisfaction: mean recent survey score (0..1) against the earlier mean, against the
+  book's pooled within-customer spread of answers;
+- complaints: the same two-rate test as orders, on complaints (more = worse);
+- rhythm (days since the last order in usual gaps) and P(alive) are shown as context
+  (-1..0) and count only if the policy gives them a weight.
 
-The trend score is their weighted mean over the evidence present; at or beyond
-``± threshold`` it reads ``improving`` or ``deteriorating``, else ``stable``.
+Each ``trend_<part>`` column shows its evidence as the signed confidence ``2Φ(z) − 1``
+in -1..1. The trend score is the same confidence of Stouffer's weighted combination
+``Σ wᵢ zᵢ / √Σ wᵢ²`` over the evidence present; at or beyond ``± threshold`` it reads
+``improving`` or ``deteriorating``, else ``stable``. ``trend_evidence`` says why:
+``not enough evidence``, ``no clear change``, ``clear fall`` or ``clear rise``.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 import ibis
 import ibis.expr.types as ir
 
+from tierwise.metrics.facts import is_purchase
 from tierwise.policy.segmentation import TrendSettings, ValueIndexSettings
 from tierwise.segment.engagement import _ts
-from tierwise.segment.ranks import anchored, weighted_mean
 from tierwise.window import Window
 
 DAY = 86400.0
 TREND_PARTS = ("spend", "rhythm", "p_alive", "satisfaction", "complaints")
 
+#: Smallest spread assumed for log order values and for 0..1 survey scores: a book whose
+#: customers always order the same amount (or answer the same score) would otherwise
+#: read any change as infinitely sure.
+MIN_LOG_SIZE_SD = 0.1
+MIN_SCORE_SD = 0.05
+#: Context evidence (rhythm, P(alive)) at ±1 counts as this z when weighted.
+_MAX_CONTEXT_CONFIDENCE = 0.998
+
+
+def normal_cdf_upper(x: ir.FloatingValue) -> ir.FloatingValue:
+    """``1 − Φ(x)`` for ``x ≥ 0`` (Abramowitz & Stegun 26.2.17, error below 7.5e-8)."""
+    t = 1.0 / (1.0 + 0.2316419 * x)
+    poly = t * (
+        0.319381530 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429)))
+    )
+    return (-(x * x) / 2.0).exp() / math.sqrt(2.0 * math.pi) * poly
+
+
+def confidence(z: ir.FloatingValue) -> ir.FloatingValue:
+    """Signed confidence ``2Φ(z) − 1`` in -1..1: how sure a change is, and which way."""
+    upper = normal_cdf_upper(z.abs())
+    return ibis.ifelse(z >= 0, 1.0 - 2.0 * upper, 2.0 * upper - 1.0)
+
+
+def z_of_confidence(v: ir.FloatingValue) -> ir.FloatingValue:
+    """Inverse of ``confidence`` (Abramowitz & Stegun 26.2.23, error below 4.5e-4)."""
+    v = v.clip(lower=-_MAX_CONTEXT_CONFIDENCE, upper=_MAX_CONTEXT_CONFIDENCE)
+    q = (1.0 - v.abs()) / 2.0
+    t = (-2.0 * q.ln()).sqrt()
+    z = t - (2.515517 + t * (0.802853 + t * 0.010328)) / (
+        1.0 + t * (1.432788 + t * (0.189269 + t * 0.001308))
+    )
+    return ibis.ifelse(v >= 0, z, -z)
+
+
+def two_rate_z(
+    recent: ir.NumericValue,
+    earlier: ir.NumericValue,
+    recent_len: ir.NumericValue | float,
+    earlier_len: ir.NumericValue | float,
+) -> ir.FloatingValue:
+    """Signed root of the likelihood-ratio statistic of "the two Poisson rates are equal".
+
+    Given ``N = recent + earlier`` events, the recent count is Binomial(N, p₀) with
+    ``p₀ = recent_len / (recent_len + earlier_len)`` under equal rates; the statistic is
+    ``2 Σ n ln(n / expected)`` over both periods, its root signed by recent − expected.
+    The recent count is first moved half an event toward its expectation (continuity
+    correction), so the normal tail tracks the exact binomial test's tail even at a
+    handful of events (tests/test_relationship_trend.py). Null when ``N = 0``.
+    """
+    r = recent.cast("float64")
+    n = r + earlier.cast("float64")
+    p0 = recent_len / (recent_len + earlier_len)
+    exp_r = n * p0
+    exp_e = n - exp_r
+    r = ibis.cases(
+        ((r - exp_r).abs() <= 0.5, exp_r),
+        (r < exp_r, r + 0.5),
+        else_=r - 0.5,
+    )
+    e = n - r
+
+    def xlog(k: ir.FloatingValue, expected: ir.FloatingValue) -> ir.FloatingValue:
+        return ibis.ifelse(k > 0, k * (k / expected).ln(), 0.0)
+
+    dev = (2.0 * (xlog(r, exp_r) + xlog(e, exp_e))).clip(lower=0.0)
+    sign = ibis.ifelse(r >= exp_r, 1.0, -1.0)
+    return ibis.ifelse(n > 0, sign * dev.sqrt(), ibis.null("float64"))
+
 
 def order_stats(transactions: ir.Table, window: Window) -> ir.Table:
-    """Per customer: first and last order time (epoch seconds) and distinct orders before as-of.
+    """Per customer: first and last purchase time (epoch seconds) and purchases before as-of.
 
-    The only full scan of the transactions the trend needs. The stage materialises it
-    (``Table.cache``) so that the spend pass reads a small per-customer table instead of
-    recomputing the distinct-order count inside every join that uses it.
+    Counts purchases only (``metrics.facts.is_purchase``). The only full scan of the
+    transactions the trend needs; the stage materialises it (``Table.cache``).
     """
-    tx = transactions.filter(transactions.date < _ts(window.end))
+    tx = transactions.filter(
+        (transactions.date < _ts(window.end)) & is_purchase(transactions.amount)
+    )
     at = tx.date.epoch_seconds().cast("float64")
     return tx.group_by("customer_id").aggregate(
         first_at=at.min(),
@@ -50,104 +129,194 @@ def order_stats(transactions: ir.Table, window: Window) -> ir.Table:
     )
 
 
-def _spend_and_rhythm(
-    transactions: ir.Table,
-    orders: ir.Table,
-    settings: TrendSettings,
-    window: Window,
+def _pooled_sd(
+    ss: ir.FloatingValue, df: ir.NumericValue, floor: float, by: ir.Value | None = None
+) -> ir.FloatingValue:
+    """Pooled within-customer standard deviation over the book (or each ``by`` group).
+
+    A window aggregate, so the per-customer table is read once rather than joined with
+    its own summary. Never below ``floor``.
+    """
+    w = ibis.window(group_by=[] if by is None else [by])
+    total_df = df.sum().over(w).cast("float64")
+    pooled = ibis.ifelse(total_df > 0, (ss.sum().over(w) / total_df).clip(lower=0.0).sqrt(), floor)
+    return ibis.greatest(pooled, floor)
+
+
+def _within_ss(
+    total: ir.FloatingValue, squares: ir.FloatingValue, n: ir.NumericValue
+) -> ir.FloatingValue:
+    """Sum of squared deviations from the mean of ``n`` values (0 when ``n`` is 0)."""
+    return ibis.ifelse(n > 0, squares - total * total / n.cast("float64"), 0.0)
+
+
+def _buying_evidence(
+    transactions: ir.Table, orders: ir.Table, settings: TrendSettings, window: Window
 ) -> ir.Table:
-    end_s = _ts(window.end).epoch_seconds()
-    gap = ibis.ifelse(
-        orders.n_orders >= 2,
-        (orders.last_at - orders.first_at) / DAY / (orders.n_orders - 1),
-        ibis.null("float64"),
-    )
-    recent_len = ibis.greatest(settings.recent_days * 1.0, 2.0 * gap.fill_null(0.0)).clip(
-        upper=2.0 * settings.recent_days
-    )
-    stats = orders.mutate(gap_days=gap, recent_len=recent_len)
-    stats = stats.mutate(
-        recent_start=end_s - stats.recent_len * DAY,
-        base_start=end_s - (stats.recent_len + settings.baseline_days) * DAY,
-    )
-    # Only the last (2 x recent_days + baseline_days) can fall in either period: the
-    # recent period is at most twice recent_days long. Older rows would add zeros.
-    reach = 2 * settings.recent_days + settings.baseline_days
+    """Per customer: ``z_orders``, ``z_size`` and the rhythm context, from purchases."""
+    end_s = _ts(window.end).epoch_seconds().cast("float64")
+    recent_start = end_s - settings.recent_days * DAY
+    base_start = recent_start - settings.baseline_days * DAY
+    reach = settings.recent_days + settings.baseline_days
+    start = window.end - timedelta(days=reach)
     tx = transactions.filter(
         (transactions.date < _ts(window.end))
-        & (transactions.date >= _ts(window.end - timedelta(days=reach)))
+        & (transactions.date >= _ts(start))
+        & is_purchase(transactions.amount)
     )
-    tx = tx.select("customer_id", "amount", at=tx.date.epoch_seconds().cast("float64"))
-    j = tx.join(stats.select("customer_id", "recent_start", "base_start"), "customer_id")
-    amount = j.amount.cast("float64")
-    sums = j.group_by("customer_id").aggregate(
-        recent_amount=ibis.ifelse(j.at >= j.recent_start, amount, 0.0).sum(),
-        base_amount=ibis.ifelse(
-            (j.at >= j.base_start) & (j.at < j.recent_start), amount, 0.0
-        ).sum(),
+    tx = tx.select("customer_id", "order_id", "amount", at=tx.date.epoch_seconds().cast("float64"))
+    per_order = tx.group_by(["customer_id", "order_id"]).aggregate(
+        at=tx.at.min(), amount=tx.amount.cast("float64").sum()
     )
-    s = stats.left_join(sums, "customer_id").select(
-        stats,
-        recent_amount=sums.recent_amount.fill_null(0.0),
-        base_amount=sums.base_amount.fill_null(0.0),
+    j = per_order.join(orders.select("customer_id", "first_at"), "customer_id")
+    recent = j.at >= recent_start
+    # The earlier period starts at the first purchase if that is later; the first
+    # purchase itself opens the customer's history and is not counted.
+    earlier = (j.at < recent_start) & (j.at > j.first_at)
+    # Order size is read from paid orders only (a free order has no log value).
+    paid = j.amount > 0
+    size = ibis.ifelse(paid, j.amount, 1.0).ln()
+    zero = ibis.literal(0.0)
+    sized_r = recent & paid
+    sized_e = earlier & paid
+    agg = j.group_by("customer_id").aggregate(
+        n_recent=recent.cast("int64").sum(),
+        n_earlier=earlier.cast("int64").sum(),
+        m_recent=sized_r.cast("int64").sum(),
+        m_earlier=sized_e.cast("int64").sum(),
+        s_recent=ibis.ifelse(sized_r, size, zero).sum(),
+        s_earlier=ibis.ifelse(sized_e, size, zero).sum(),
+        q_recent=ibis.ifelse(sized_r, size * size, zero).sum(),
+        q_earlier=ibis.ifelse(sized_e, size * size, zero).sum(),
     )
-    base_days = (s.recent_start - ibis.greatest(s.first_at, s.base_start)) / DAY
-    recent_rate = s.recent_amount.clip(lower=0.0) / s.recent_len
-    base_rate = s.base_amount.clip(lower=0.0) / base_days
-    spend = ibis.ifelse(
-        (s.n_orders >= 2)
-        & (base_days >= ibis.greatest(30.0, s.gap_days))
-        & ((recent_rate + base_rate) > 0),
-        (recent_rate - base_rate) / (recent_rate + base_rate),
+    ss = _within_ss(agg.s_recent, agg.q_recent, agg.m_recent) + _within_ss(
+        agg.s_earlier, agg.q_earlier, agg.m_earlier
+    )
+    df = (agg.m_recent - 1).clip(lower=0) + (agg.m_earlier - 1).clip(lower=0)
+    agg = agg.mutate(_ss=ss, _df=df)
+    agg = agg.mutate(size_sd=_pooled_sd(agg._ss, agg._df, MIN_LOG_SIZE_SD))
+
+    s = orders.left_join(agg, "customer_id").select(
+        orders,
+        *[agg[c] for c in agg.columns if c != "customer_id"],
+    )
+    n_r = s.n_recent.fill_null(0)
+    n_e = s.n_earlier.fill_null(0)
+    earlier_len = (recent_start - ibis.greatest(s.first_at, base_start)) / DAY
+    enough = (earlier_len > 0) & ((n_r + n_e) >= settings.min_orders)
+    z_orders = ibis.ifelse(
+        enough, two_rate_z(n_r, n_e, float(settings.recent_days), earlier_len), ibis.null("float64")
+    )
+    m_r = s.m_recent.fill_null(0).cast("float64")
+    m_e = s.m_earlier.fill_null(0).cast("float64")
+    mean_gap = s.s_recent / m_r - s.s_earlier / m_e
+    se = s.size_sd * (1.0 / m_r + 1.0 / m_e).sqrt()
+    z_size = ibis.ifelse(enough & (m_r > 0) & (m_e > 0), mean_gap / se, ibis.null("float64"))
+
+    gap = ibis.ifelse(
+        s.n_orders >= 2,
+        (s.last_at - s.first_at) / DAY / (s.n_orders - 1),
         ibis.null("float64"),
     )
-    overdue = (end_s - s.last_at) / DAY / s.gap_days
+    overdue = (end_s - s.last_at) / DAY / gap
     span = settings.overdue_full - settings.overdue_start
     rhythm = -((overdue - settings.overdue_start) / span).clip(lower=0.0, upper=1.0)
     return s.select(
         "customer_id",
-        trend_spend=spend,
-        trend_rhythm=ibis.ifelse(s.gap_days > 0, rhythm, ibis.null("float64")),
-        trend_overdue=ibis.ifelse(s.gap_days > 0, overdue, ibis.null("float64")),
+        z_orders=z_orders,
+        z_size=z_size,
+        trend_rhythm=ibis.ifelse(gap > 0, rhythm, ibis.null("float64")),
+        trend_overdue=ibis.ifelse(gap > 0, overdue, ibis.null("float64")),
     )
 
 
-def _signal_evidence(
-    signals: ir.Table,
-    settings: TrendSettings,
-    values: ValueIndexSettings,
-    window: Window,
-) -> ir.Table:
-    end = _ts(window.end).epoch_seconds()
+def _survey_z(s: ir.Table, recent: ir.BooleanValue) -> ir.Table:
+    """Per customer: ``z_satisfaction``, the change of its survey answers in evidence units.
+
+    Per survey kind (NPS, CSAT) and customer, the recent mean answer against the earlier
+    one, divided by the kind's pooled within-customer spread in its own units (so a
+    point of NPS and a point of CSAT are each weighed by their own noise); the kinds a
+    customer answered are combined by Stouffer. Needs an answer in both periods.
+    """
+    value = s.value.cast("float64") if "value" in s.columns else ibis.null("float64")
+    answers = s.mutate(_recent=recent, _value=value).filter(
+        s.kind.isin(["nps", "csat"]) & value.notnull() & ~value.isnan()
+    )
+    v = answers._value
+    r = answers._recent
+    none = ibis.null("float64")
+    per = answers.group_by(["customer_id", "kind"]).aggregate(
+        n_r=r.cast("int64").sum(),
+        n_e=(~r).cast("int64").sum(),
+        s_r=ibis.ifelse(r, v, none).sum().fill_null(0.0),
+        s_e=ibis.ifelse(~r, v, none).sum().fill_null(0.0),
+        q_r=ibis.ifelse(r, v * v, none).sum().fill_null(0.0),
+        q_e=ibis.ifelse(~r, v * v, none).sum().fill_null(0.0),
+    )
+    per = per.mutate(
+        _ss=_within_ss(per.s_r, per.q_r, per.n_r) + _within_ss(per.s_e, per.q_e, per.n_e),
+        _df=(per.n_r - 1).clip(lower=0) + (per.n_e - 1).clip(lower=0),
+    )
+    # A kind's spread in its own units (NPS 0..10, CSAT 1..5), at least MIN_SCORE_SD of
+    # the scale's span (0.5 NPS points, 0.2 CSAT points).
+    spans = {"nps": 10.0, "csat": 4.0}
+    floor = per.kind.substitute(spans, else_=1.0) * MIN_SCORE_SD
+    sd = ibis.greatest(_pooled_sd(per._ss, per._df, 0.0, by=per.kind), floor)
+    nr = per.n_r.cast("float64")
+    ne = per.n_e.cast("float64")
+    z = ibis.ifelse(
+        (nr > 0) & (ne > 0),
+        (per.s_r / nr - per.s_e / ne) / (sd * (1.0 / nr + 1.0 / ne).sqrt()),
+        ibis.null("float64"),
+    )
+    per = per.mutate(_z=z)
+    return per.group_by("customer_id").aggregate(
+        z_satisfaction=ibis.ifelse(
+            per._z.count() > 0,
+            per._z.sum() / per._z.count().cast("float64").sqrt(),
+            ibis.null("float64"),
+        )
+    )
+
+
+def _signal_evidence(signals: ir.Table, settings: TrendSettings, window: Window) -> ir.Table:
+    """Per customer: ``z_satisfaction`` and ``z_complaints`` (more complaints = negative)."""
+    end = _ts(window.end).epoch_seconds().cast("float64")
     recent_start = end - settings.recent_days * DAY
     base_start = recent_start - settings.baseline_days * DAY
     s = signals.mutate(at=signals.date.epoch_seconds().cast("float64"))
     s = s.filter((s.at >= base_start) & (s.at < end))
-    value = s.value.cast("float64") if "value" in s.columns else ibis.null("float64")
-    score = ibis.cases(
-        (s.kind == "nps", anchored(value, low=0.0, neutral=values.nps_neutral, high=10.0)),
-        (s.kind == "csat", anchored(value, low=1.0, neutral=values.csat_neutral, high=5.0)),
-        else_=ibis.null("float64"),
-    )
     recent = s.at >= recent_start
     complaint = s.kind == "complaint"
-    agg = s.group_by("customer_id").aggregate(
-        sat_recent=ibis.ifelse(recent, score, ibis.null("float64")).mean(),
-        sat_base=ibis.ifelse(~recent, score, ibis.null("float64")).mean(),
+    counts = s.group_by("customer_id").aggregate(
         complaints_recent=(complaint & recent).cast("int64").sum(),
-        complaints_base=(complaint & ~recent).cast("int64").sum(),
+        complaints_earlier=(complaint & ~recent).cast("int64").sum(),
     )
-    # Complaints expected in the recent period at the earlier rate, against those seen;
-    # the +1 keeps one stray complaint from swinging the evidence all the way.
-    expected = agg.complaints_base.cast("float64") * (settings.recent_days / settings.baseline_days)
-    seen = agg.complaints_recent.cast("float64")
-    return agg.select(
-        "customer_id",
-        trend_satisfaction=((agg.sat_recent - agg.sat_base) / settings.satisfaction_change).clip(
-            lower=-1.0, upper=1.0
-        ),
-        trend_complaints=(expected - seen) / (expected + seen + 1.0),
+    z_complaints = -two_rate_z(
+        counts.complaints_recent,
+        counts.complaints_earlier,
+        float(settings.recent_days),
+        float(settings.baseline_days),
     )
+    counts = counts.select("customer_id", z_complaints=z_complaints)
+    survey = _survey_z(s, recent)
+    return counts.left_join(survey, "customer_id").select(counts, survey.z_satisfaction)
+
+
+def _stouffer(pieces: list[tuple[ir.FloatingValue, float]]) -> ir.FloatingValue:
+    """Stouffer's weighted combination ``Σ wᵢ zᵢ / √Σ wᵢ²`` of the z-scores present.
+
+    Null when none is present. Under "nothing changed" each piece is a standard normal,
+    and so is the combination, whatever the weights.
+    """
+    num: ir.FloatingValue = ibis.literal(0.0)
+    den: ir.FloatingValue = ibis.literal(0.0)
+    for z, weight in pieces:
+        if weight <= 0:
+            continue
+        num = num + z.fill_null(0.0) * weight
+        den = den + ibis.ifelse(z.isnull(), 0.0, weight * weight)
+    return ibis.ifelse(den > 0, num / den.sqrt(), ibis.null("float64"))
 
 
 def relationship_trend(
@@ -161,48 +330,67 @@ def relationship_trend(
     orders: ir.Table | None = None,
 ) -> ir.Table:
     """Per customer of ``base`` (needs ``customer_id, p_alive``): ``trend_<part>`` columns,
-    ``trend_score`` and ``relationship_trend``.
+    ``trend_score``, ``trend_evidence`` and ``relationship_trend``.
 
     ``orders`` is ``order_stats(transactions, window)``, ideally materialised by the
     caller; computed here when not given.
     """
+    # Survey answers are weighed in their own units, by their own noise, so the value
+    # anchors (``values``) that place a level on 0..1 play no part in a change.
+    del values
     ids = base.select("customer_id", "p_alive")
     if orders is None:
         orders = order_stats(transactions, window)
-    buying = _spend_and_rhythm(transactions, orders, settings, window)
+    buying = _buying_evidence(transactions, orders, settings, window)
     t = ids.left_join(buying, "customer_id").select(
         ids, *[buying[c] for c in buying.columns if c != "customer_id"]
     )
     if signals is not None:
-        ev = _signal_evidence(signals, settings, values, window)
+        ev = _signal_evidence(signals, settings, window)
         t = t.left_join(ev, "customer_id").select(
             t, *[ev[c] for c in ev.columns if c != "customer_id"]
         )
-        t = t.mutate(trend_complaints=t.trend_complaints.fill_null(0.0))
     else:
-        t = t.mutate(trend_satisfaction=ibis.null("float64"), trend_complaints=ibis.null("float64"))
+        t = t.mutate(z_satisfaction=ibis.null("float64"), z_complaints=ibis.null("float64"))
     low = settings.p_alive_low
     p_alive = t.p_alive.cast("float64")
     t = t.mutate(trend_p_alive=-((low - p_alive) / low).clip(lower=0.0, upper=1.0))
     w = settings.weights
-    weights = {
-        "spend": w.spend,
-        "rhythm": w.rhythm,
-        "p_alive": w.p_alive,
-        "satisfaction": w.satisfaction,
-        "complaints": w.complaints,
-    }
-    # One-sided evidence (rhythm, P(alive)) and "no complaints then or now" say nothing
-    # about direction when they are 0, so they only count when they pull.
-    silent_when_zero = {"rhythm", "p_alive", "complaints"}
-    evidence = {
-        p: (t[f"trend_{p}"].nullif(0.0) if p in silent_when_zero else t[f"trend_{p}"], weights[p])
-        for p in TREND_PARTS
-    }
-    score = weighted_mean(evidence).fill_null(0.0)
+    # Rhythm and P(alive) are context on -1..0: they count (when weighted) only when
+    # they pull, as the z their confidence stands for.
+    z = _stouffer(
+        [
+            (t.z_orders, w.spend),
+            (t.z_size, w.order_size),
+            (t.z_satisfaction, w.satisfaction),
+            (t.z_complaints, w.complaints),
+            (z_of_confidence(t.trend_rhythm.nullif(0.0)), w.rhythm),
+            (z_of_confidence(t.trend_p_alive.nullif(0.0)), w.p_alive),
+        ]
+    )
+    # Shown as one part: buying, the order count and the order size together.
+    z_spend = _stouffer([(t.z_orders, w.spend), (t.z_size, w.order_size)])
+    score = confidence(z).fill_null(0.0)
     label = ibis.cases(
         (score <= -settings.threshold, "deteriorating"),
         (score >= settings.threshold, "improving"),
         else_="stable",
     )
-    return t.drop("p_alive").mutate(trend_score=score, relationship_trend=label)
+    evidence = ibis.cases(
+        (z.isnull(), "not enough evidence"),
+        (score <= -settings.threshold, "clear fall"),
+        (score >= settings.threshold, "clear rise"),
+        else_="no clear change",
+    )
+    return t.select(
+        "customer_id",
+        trend_spend=confidence(z_spend),
+        trend_rhythm=t.trend_rhythm,
+        trend_overdue=t.trend_overdue,
+        trend_p_alive=t.trend_p_alive,
+        trend_satisfaction=confidence(t.z_satisfaction),
+        trend_complaints=confidence(t.z_complaints),
+        trend_score=score,
+        trend_evidence=evidence,
+        relationship_trend=label,
+    )
