@@ -35,6 +35,8 @@ def test_scores_have_one_row_per_customer_and_the_contract_columns(cdnow_outcome
     assert len(scores) == 2357 and scores["customer_id"].is_unique
     assert scores["p_alive"].between(0, 1).all()
     assert (scores["expected_purchases"] >= 0).all() and (scores["clv"] >= 0).all()
+    # no profitability table given: revenue CLV, and the summary says so
+    assert cdnow_outcome.summary["value"]["basis"] == "revenue"
 
 
 def test_summary_records_candidates_choice_and_units_as_json(cdnow_outcome) -> None:  # type: ignore[no-untyped-def]
@@ -85,5 +87,5 @@ def test_too_few_repeat_buyers_falls_back_and_says_why(con: ibis.BaseBackend) ->
     # pooled rate = 1 repeat / (196 / 7 weeks); a's gap since the last purchase: 90 - 31 days
     rho = 1 / ((90 + 76 + 30) / 7)
     assert s.loc["a", "p_alive"] == pytest.approx(np.exp(-rho * (90 - 31) / 7))
-    assert s.loc["d", "clv"] == 0.0 and s.loc["d", "p_alive"] == 0.0  # returns only
+    assert np.isnan(s.loc["d", "clv"]) and np.isnan(s.loc["d", "p_alive"])  # returns only
     assert out.summary["customers_without_purchases"] == 1

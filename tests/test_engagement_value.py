@@ -161,3 +161,64 @@ def test_cev_is_clv_plus_crv_civ_ckv_and_missing_signals_are_reported() -> None:
     w = _by_id(without.scores)
     assert w.cev.to_dict() == {"ref": 3000.0, "new": 8000.0, "quiet": 700.0}
     assert {m["input"] for m in without.portfolio["missing_inputs"]} >= {"signals", "customers"}
+
+
+def _referrals(rows: list[tuple[str, str, str | None]]) -> ibis.Table:
+    return ibis.memtable(
+        pd.DataFrame(
+            {
+                "customer_id": [r[0] for r in rows],
+                "date": pd.to_datetime([r[1] for r in rows]),
+                "kind": ["referral"] * len(rows),
+                "value": [None] * len(rows),
+                "referred_customer_id": [r[2] for r in rows],
+            }
+        )
+    )
+
+
+def _crv(signals: ibis.Table, **settings: object) -> pd.DataFrame:
+    return _by_id(
+        engagement_value(
+            _base(),
+            signals=signals,
+            transactions=_transactions(),
+            settings=EngagementSettings(**settings),  # type: ignore[arg-type]
+            window=WINDOW,
+        )
+    )
+
+
+def test_a_referred_customer_is_credited_once_split_between_its_referrers() -> None:
+    signals = _referrals(
+        [
+            ("ref", "2024-06-01", "new"),
+            ("ref", "2024-09-01", "new"),  # the same referral logged twice
+            ("quiet", "2024-07-01", "new"),
+        ]
+    )
+    out = _crv(signals, referral_attribution=0.5)
+    # new's CLV 8000, half of it credited, split between two referrers
+    assert out.loc["ref", "crv"] == pytest.approx(0.5 * 8000.0 / 2)
+    assert out.loc["quiet", "crv"] == pytest.approx(0.5 * 8000.0 / 2)
+    assert out["crv"].sum() == pytest.approx(0.5 * 8000.0)
+
+
+def test_a_customer_never_earns_referral_value_from_itself() -> None:
+    out = _crv(_referrals([("new", "2024-06-01", "new")]))
+    assert out.loc["new", "crv"] == 0.0
+
+
+def test_a_referral_keeps_its_value_while_the_referred_customer_stays_valuable() -> None:
+    # referred five years before the as-of date, far outside the lookback: "new" is still
+    # worth 8000, so the referral still counts; a referral of "quiet" (worth 700) as well
+    out = _crv(
+        _referrals([("ref", "2019-06-01", "new"), ("new", "2019-06-01", "quiet")]),
+        lookback_days=365,
+        referral_attribution=0.5,
+    )
+    assert out.loc["ref", "crv"] == pytest.approx(0.5 * 8000.0)
+    assert out.loc["new", "crv"] == pytest.approx(0.5 * 700.0)
+    # an old lead naming nobody known has lapsed
+    leads = _crv(_referrals([("ref", "2019-06-01", None)]), lookback_days=365)
+    assert leads.loc["ref", "crv"] == 0.0

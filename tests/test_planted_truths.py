@@ -21,10 +21,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-pytestmark = pytest.mark.slow
+from tierwise import pipeline
+from tierwise.demo import generator as demo
 
-demo = pytest.importorskip("tierwise.demo.generator")
-pipeline = pytest.importorskip("tierwise.pipeline")
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

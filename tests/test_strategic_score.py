@@ -6,30 +6,42 @@ from datetime import date
 
 import ibis
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from tierwise.errors import PolicyError
 from tierwise.policy.segmentation import ObjectiveSettings, SegmentationSettings
-from tierwise.segment.scoring import strategic_score
+from tierwise.segment.fast_ranks import add_rank_parts
+from tierwise.segment.scoring import ScoredObjective, score_from_parts
 from tierwise.segment.stage import segment_customers
 from tierwise.window import Window
 
 WINDOW = Window(date(2024, 1, 1), date(2025, 1, 1))
 
 
-def _table() -> ibis.Table:
-    return ibis.memtable(
-        pd.DataFrame(
-            {
-                "customer_id": ["big", "small", "mid"],
-                "revenue": [90_000.0, 2_000.0, 20_000.0],
-                "net_profit": [5_000.0, 800.0, 3_000.0],
-                "cev": [60_000.0, 90_000.0, 15_000.0],
-                "strategic_fit": [0.1, 1.4, None],
-                "region": ["n", "s", "e"],
-            }
-        )
+def _table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["big", "small", "mid"],
+            "revenue": [90_000.0, 2_000.0, 20_000.0],
+            "gross_margin": [9_000.0, 600.0, 5_000.0],
+            "net_profit": [5_000.0, 800.0, 3_000.0],
+            "clv": [50_000.0, 1_000.0, 10_000.0],
+            "price_realisation": [None, None, None],
+            "frequency": [12, 3, 6],
+            "cev": [60_000.0, 90_000.0, 15_000.0],
+            "strategic_fit": [0.1, 1.4, None],
+            "region": ["n", "s", "e"],
+        }
     )
+
+
+def strategic_score(
+    df: pd.DataFrame, s: SegmentationSettings
+) -> tuple[ibis.Table, list[ScoredObjective], list[ObjectiveSettings]]:
+    """What the stage runs: NumPy rank parts (fast_ranks), then the score expression."""
+    table, scored, skipped = add_rank_parts(pa.Table.from_pandas(df, preserve_index=False), s)
+    return score_from_parts(ibis.memtable(table), scored), scored, skipped
 
 
 def _settings(*objectives: ObjectiveSettings, **kw: object) -> SegmentationSettings:
@@ -139,3 +151,54 @@ def test_small_engaged_customer_outranks_the_largest_and_reasons_say_why() -> No
     assert "big" in [r["customer_id"] for r in views["largest_not_strategic"]]
     assert sorted(s.strategic_rank) == [1, 2, 3, 4]
     assert s.strategic_score.between(0, 1).all()
+
+
+def test_a_customer_without_purchases_does_not_outrank_buyers_without_other_evidence() -> None:
+    # Every buyer loses money (cost-to-serve above margin); "idle" bought nothing in the
+    # window (net profit 0, no CLV); "fit" bought nothing either but management rates it.
+    ids = ["b1", "b2", "b3", "idle", "fit"]
+    scorecard = ibis.memtable(
+        pd.DataFrame(
+            {
+                "customer_id": ids,
+                "name": ids,
+                "revenue": [900.0, 500.0, 300.0, 0.0, 0.0],
+                "gross_margin": [270.0, 150.0, 90.0, 0.0, 0.0],
+                "net_profit": [-30.0, -60.0, -90.0, 0.0, 0.0],
+                "effort_hours": [1.0, 1.0, 1.0, 0.0, 0.0],
+                "clv": [-20.0, -40.0, -70.0, None, -5.0],
+                "p_alive": [0.9, 0.8, 0.7, None, 0.2],
+                "frequency": [6, 4, 2, 0, 0],
+            }
+        )
+    )
+    customers = ibis.memtable(
+        pd.DataFrame({"customer_id": ids, "strategic_fit": [0.1, 0.1, 0.1, None, 0.95]})
+    )
+    tx = ibis.memtable(
+        pd.DataFrame(
+            {
+                "customer_id": ["b1", "b2", "b3", "fit"],
+                "date": pd.to_datetime(["2024-05-01", "2024-05-01", "2024-05-01", "2022-05-01"]),
+                "amount": [900.0, 500.0, 300.0, 100.0],
+                "order_id": ["1", "2", "3", "4"],
+            }
+        )
+    )
+    out = segment_customers(
+        scorecard,
+        transactions=tx,
+        customers=customers,
+        signals=None,
+        settings=SegmentationSettings(),
+        window=WINDOW,
+    )
+    s = out.scores.to_pandas().set_index("customer_id")
+    # no evidence: below every buyer, however much the buyers lose
+    assert s.loc["idle", "strategic_rank"] == 5
+    assert s.loc["idle", "strategic_score"] < s.loc[["b1", "b2", "b3"], "strategic_score"].min()
+    # strategic fit is evidence: it may place a non-buyer above buyers, and says so
+    assert s.loc["fit", "strategic_rank"] == 1
+    assert "strategic fit" in s.loc["fit", "reasons"]
+    assert "no purchase in the window" in s.loc["fit", "reasons"]
+    assert "no purchase in the window" not in s.loc["b1", "reasons"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ibis
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -12,7 +11,7 @@ from hypothesis import strategies as st
 
 from tierwise.policy.segmentation import SegmentationSettings, TierRule
 from tierwise.segment.fast_ranks import add_ranks
-from tierwise.segment.tiers import assign_tiers, rank_customers, tier_boundaries
+from tierwise.segment.tiers import tier_boundaries, tiers_for_ranks
 
 FOUR = ["strategic", "growth", "core", "transactional"]
 
@@ -25,8 +24,10 @@ def _tiered(scores: list[float], s: SegmentationSettings) -> pd.DataFrame:
             "revenue": [100.0] * len(scores),
         }
     )
-    t = assign_tiers(rank_customers(ibis.memtable(df)), s)
-    return t.to_pandas().sort_values("strategic_rank")
+    # what the stage runs: Arrow ranks, then tiers cut from the ranks
+    t = add_ranks(pa.Table.from_pandas(df, preserve_index=False)).to_pandas()
+    t["tier"] = tiers_for_ranks(t["strategic_rank"].to_numpy(), t["strategic_score"].to_numpy(), s)
+    return t.sort_values("strategic_rank")
 
 
 def test_default_tiers_are_named_and_cut_by_shares() -> None:
@@ -65,8 +66,8 @@ def test_ties_break_by_revenue_then_id() -> None:
             "revenue": [1.0, 9.0, 1.0],
         }
     )
-    out = rank_customers(ibis.memtable(df)).to_pandas().set_index("customer_id")
-    assert out.strategic_rank.to_dict() == {"y": 1, "x": 2, "z": 3}
+    out = add_ranks(pa.Table.from_pandas(df, preserve_index=False)).to_pandas()
+    assert out.set_index("customer_id").strategic_rank.to_dict() == {"y": 1, "x": 2, "z": 3}
 
 
 def test_invalid_tier_policy_names_the_problem() -> None:
@@ -126,8 +127,8 @@ def test_boundaries_give_every_customer_exactly_one_tier(
         max_size=25,
     )
 )
-def test_stage_ranks_in_arrow_equal_the_engine_ranks(rows: list[tuple[float, float]]) -> None:
-    # Many ties on score and revenue: the id must break them the same way in both paths.
+def test_stage_ranks_follow_score_then_revenue_then_id(rows: list[tuple[float, float]]) -> None:
+    # Many ties on score and revenue: the id breaks them, in Python's string order.
     ids = [f"c{(i * 7919) % 101:03d}-{i}" for i in range(len(rows))]
     df = pd.DataFrame(
         {
@@ -136,8 +137,9 @@ def test_stage_ranks_in_arrow_equal_the_engine_ranks(rows: list[tuple[float, flo
             "revenue": [r[1] for r in rows],
         }
     )
-    engine = rank_customers(ibis.memtable(df)).to_pandas().set_index("customer_id")
     fast = add_ranks(pa.Table.from_pandas(df, preserve_index=False)).to_pandas()
     fast = fast.set_index("customer_id")
-    for col in ("strategic_rank", "revenue_rank"):
-        assert fast[col].to_dict() == engine.loc[fast.index, col].to_dict()
+    by_score = sorted(zip(ids, rows, strict=True), key=lambda p: (-p[1][0], -p[1][1], p[0]))
+    by_revenue = sorted(zip(ids, rows, strict=True), key=lambda p: (-p[1][1], p[0]))
+    assert fast["strategic_rank"].to_dict() == {c: i + 1 for i, (c, _) in enumerate(by_score)}
+    assert fast["revenue_rank"].to_dict() == {c: i + 1 for i, (c, _) in enumerate(by_revenue)}

@@ -7,15 +7,22 @@ from datetime import date
 import ibis
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import rankdata
 
-from tierwise.policy.segmentation import ValueIndexSettings, ValueToUsWeights
-from tierwise.segment.fast_ranks import midrank_np, signed_midrank_np
-from tierwise.segment.ranks import anchored, midrank, signed_midrank
-from tierwise.segment.value import value_to_client, value_to_us
+from tierwise.policy.segmentation import (
+    LevelSettings,
+    SegmentationSettings,
+    ValueIndexSettings,
+    ValueToUsWeights,
+)
+from tierwise.segment.fast_ranks import add_rank_parts, midrank_np, signed_midrank_np
+from tierwise.segment.levels import relationship_levels
+from tierwise.segment.ranks import anchored
+from tierwise.segment.value import client_index, client_parts, us_index
 from tierwise.window import Window
 
 WINDOW = Window(date(2024, 1, 1), date(2025, 1, 1))
@@ -26,23 +33,39 @@ def _col(values: list[float | None], fn) -> list[float]:  # type: ignore[no-unty
     return t.mutate(r=fn(t.x)).order_by("i").r.to_pandas().tolist()
 
 
+def _ranked(df: pd.DataFrame) -> ibis.Table:
+    """The stage's rank pass (NumPy) over a scorecard, as an engine table."""
+    df = df.copy()
+    for col, default in (("price_realisation", None), ("frequency", 1), ("gross_margin", 0.0)):
+        if col not in df.columns:
+            df[col] = default
+    table, _, _ = add_rank_parts(pa.Table.from_pandas(df, preserve_index=False), _NO_OBJECTIVES)
+    return ibis.memtable(table)
+
+
+_NO_OBJECTIVES = SegmentationSettings()  # objectives whose columns are absent are skipped
+
+
+def value_to_us(t: pd.DataFrame, settings: ValueIndexSettings) -> ibis.Table:
+    return us_index(_ranked(t), settings)
+
+
+def value_to_client(
+    t: pd.DataFrame, *, signals: ibis.Table | None, settings: ValueIndexSettings, window: Window
+) -> ibis.Table:
+    parts = client_parts(_ranked(t), signals=signals, settings=settings, window=window)
+    return client_index(parts, settings)
+
+
 def test_midrank_shares_ties_and_leaves_blanks_blank() -> None:
     # Values 1, 2, 2, 4 of n = 4: (below + at-or-below) / 2n.
-    r = _col([1.0, 2.0, 2.0, 4.0, None], midrank)
+    r = midrank_np(np.array([1.0, 2.0, 2.0, 4.0, np.nan]))
     assert r[:4] == pytest.approx([1 / 8, 4 / 8, 4 / 8, 7 / 8])
     assert np.isnan(r[4])
 
 
-@settings(max_examples=25, deadline=None)
-@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=30))
-def test_midrank_equals_scipy_average_rank(values: list[float]) -> None:
-    # Independent oracle: (average rank - 0.5) / n.
-    expected = (rankdata(values, method="average") - 0.5) / len(values)
-    assert _col(values, midrank) == pytest.approx(expected.tolist())
-
-
 def test_signed_midrank_keeps_every_loss_below_every_profit() -> None:
-    r = _col([-500.0, -1.0, 0.0, 10.0, 1e9], signed_midrank)
+    r = signed_midrank_np(np.array([-500.0, -1.0, 0.0, 10.0, 1e9]))
     # Losses and zero rank among themselves in [0, 0.5); profits in (0.5, 1].
     assert r == pytest.approx(
         [0.5 * 1 / 6, 0.5 * 3 / 6, 0.5 * 5 / 6, 0.5 + 0.5 / 4, 0.5 + 0.5 * 3 / 4]
@@ -72,7 +95,7 @@ def _scorecard() -> pd.DataFrame:
 
 
 def test_value_to_us_is_a_weighted_mean_of_the_parts_present() -> None:
-    t = value_to_us(ibis.memtable(_scorecard()), ValueIndexSettings()).to_pandas()
+    t = value_to_us(_scorecard(), ValueIndexSettings()).to_pandas()
     t = t.set_index("customer_id")
     w = ValueToUsWeights()
     # Price realisation is blank for everyone, so its weight drops out.
@@ -98,9 +121,7 @@ def test_value_to_client_reads_surveys_and_marks_behavioural_proxy() -> None:
         )
     )
     s = ValueIndexSettings()
-    t = value_to_client(
-        ibis.memtable(_scorecard()), signals=signals, settings=s, window=WINDOW
-    ).to_pandas()
+    t = value_to_client(_scorecard(), signals=signals, settings=s, window=WINDOW).to_pandas()
     t = t.set_index("customer_id")
     # Mean NPS 8.5 → 0.5 + 0.5 × (8.5 - 7) / 3 = 0.75; no complaints → 1.
     assert t.loc["small_profit", "client_satisfaction"] == pytest.approx(0.75)
@@ -117,7 +138,7 @@ def test_value_to_client_reads_surveys_and_marks_behavioural_proxy() -> None:
 
 def test_without_signals_every_customer_is_a_loyalty_proxy() -> None:
     t = value_to_client(
-        ibis.memtable(_scorecard()), signals=None, settings=ValueIndexSettings(), window=WINDOW
+        _scorecard(), signals=None, settings=ValueIndexSettings(), window=WINDOW
     ).to_pandas()
     t = t.set_index("customer_id")
     assert t.value_to_client_proxy.all()
@@ -141,7 +162,7 @@ def test_more_net_profit_never_lowers_the_profit_part(
     df["customer_id"] = [f"c{i}" for i in range(len(df))]
     df["gross_margin"] = df.revenue * 0.3
     df["price_realisation"] = None
-    t = value_to_us(ibis.memtable(df), ValueIndexSettings()).to_pandas().sort_values("net_profit")
+    t = value_to_us(df, ValueIndexSettings()).to_pandas().sort_values("net_profit")
     assert t.us_net_profit.is_monotonic_increasing
     assert t.value_to_us.between(0, 1).all()
 
@@ -154,16 +175,55 @@ def test_more_net_profit_never_lowers_the_profit_part(
         max_size=40,
     )
 )
-def test_stage_percentiles_in_numpy_equal_the_engine_ones(values: list[float | None]) -> None:
-    # The stage ranks in NumPy (fast_ranks); the engine expressions are the reference.
+def test_stage_percentiles_equal_the_scipy_average_rank(values: list[float | None]) -> None:
     x = np.array([np.nan if v is None else v for v in values], dtype="float64")
-    for fast, engine in ((midrank_np, midrank), (signed_midrank_np, signed_midrank)):
-        got = fast(x)
-        expected = np.array(_col(values, engine), dtype="float64")
-        assert np.array_equal(np.isnan(got), np.isnan(expected))
-        assert got[~np.isnan(got)] == pytest.approx(expected[~np.isnan(expected)], abs=1e-12)
-    # Bit for bit the scipy oracle among the present values.
     present = x[~np.isnan(x)]
+    assert np.array_equal(np.isnan(midrank_np(x)), np.isnan(x))
     if len(present):
         oracle = (rankdata(present, method="average") - 0.5) / len(present)
         assert np.array_equal(midrank_np(x)[~np.isnan(x)], oracle)
+        # signed: the non-positive and the positive values rank within their own side
+        signed = signed_midrank_np(x)[~np.isnan(x)]
+        for side, lo in ((present <= 0, 0.0), (present > 0, 0.5)):
+            if side.any():
+                within = (rankdata(present[side], method="average") - 0.5) / side.sum()
+                assert signed[side] == pytest.approx(lo + 0.5 * within, abs=1e-12)
+
+
+def _book_with_known_profit(seed: int, n: int = 400) -> pd.DataFrame:
+    """Customers whose true yearly profit is known: margin rate, cost-to-serve, spend."""
+    rng = np.random.default_rng(seed)
+    revenue = rng.lognormal(8.0, 1.2, n)
+    margin_rate = rng.uniform(0.05, 0.6, n)
+    cost_rate = rng.uniform(0.0, 0.5, n)  # cost-to-serve per unit of revenue
+    net_rate = margin_rate - cost_rate
+    future = revenue * rng.uniform(0.3, 1.5, n)  # next year's spend, discounted
+    return pd.DataFrame(
+        {
+            "customer_id": [f"k{i:04d}" for i in range(n)],
+            "revenue": revenue,
+            "gross_margin": revenue * margin_rate,
+            "net_profit": revenue * net_rate,
+            # CLV net of cost-to-serve (the default): future spend at the net rate
+            "clv": future * net_rate,
+            "price_realisation": rng.uniform(0.8, 1.0, n),
+            "frequency": rng.integers(1, 30, n),
+            "true_profitable": net_rate > 0,
+        }
+    )
+
+
+def test_a_loss_maker_expected_to_stay_one_is_never_good_for_us() -> None:
+    df = _book_with_known_profit(seed=31)
+    us = value_to_us(df.drop(columns="true_profitable"), ValueIndexSettings())
+    levelled = relationship_levels(
+        us.mutate(value_to_client=ibis.literal(0.9), relationship_trend=ibis.literal("stable")),
+        LevelSettings(good_for_us=0.3),  # even a lenient threshold
+    ).to_pandas()
+    levelled = levelled.merge(df[["customer_id", "true_profitable"]], on="customer_id")
+    losers = levelled[~levelled["true_profitable"]]
+    assert len(losers) > 50
+    assert (losers["value_to_us"] < 0.5).all()
+    assert losers["relationship_level"].isin([3, 4]).all()
+    # and the profitable are not pushed down by the rule
+    assert (levelled.loc[levelled["true_profitable"], "relationship_level"] == 1).mean() > 0.9

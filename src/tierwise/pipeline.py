@@ -186,7 +186,8 @@ def analyze(
         scorecard = _attach(con, scorecard, _customer_attributes(book.customer_attributes()))
 
     with watch.stage("lifetime value"):
-        clv = lifetime_value(book.transactions, window, resolved_policy.clv)
+        rates = scorecard.select("customer_id", "revenue", "gross_margin", "net_profit")
+        clv = lifetime_value(book.transactions, window, resolved_policy.clv, rates.to_pandas())
         summaries["clv"] = clv.summary
         details.update(clv.diagnostics)
         scorecard = _attach(con, scorecard, clv.scores)

@@ -11,27 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import betainc, betaln, expit, gammaln, hyp2f1, psi
+from scipy.special import betainc, betaln, expit, gammaln, psi
 
+from tierwise.clv._beta_mixture import expected_if_alive
 from tierwise.clv._math import Array, dot, log_add_exp
 from tierwise.clv.base import Data, PurchaseModel
-
-
-def _one_minus_hyp(a: float, b2: Array, c: Array, z: Array) -> Array:
-    """``(1 - (1-z)**(a-1) * 2F1(b2, a-1; c; z)) / (a-1)``, continuous in ``a`` near 1.
-
-    The Euler transform of the paper's ``2F1(r+x, b+x; a+b+x-1; z)`` leaves parameters
-    that do not grow with the purchase count, so heavy buyers cannot overflow it.
-    """
-    eps = 1e-7
-    if abs(a - 1.0) < eps:
-        lo = _one_minus_hyp(1.0 - eps, b2, c, z)
-        hi = _one_minus_hyp(1.0 + eps, b2, c, z)
-        return 0.5 * (lo + hi)
-    log1mz = np.log1p(-z)
-    head = -np.expm1((a - 1.0) * log1mz)
-    tail = np.exp((a - 1.0) * log1mz) * (hyp2f1(b2, a - 1.0, c, z) - 1.0)
-    return (head - tail) / (a - 1.0)
 
 
 def beta_geo_objective(theta: Array, data: Data, shift: int) -> tuple[float, Array]:
@@ -179,10 +163,13 @@ class BetaGeoModel(PurchaseModel):
         return np.where(x > 0, expit(-log_odds), 1.0)
 
     def _expected_if_alive(self, t: Array, x: Array, big_t: Array) -> Array:
-        """E[X(T, T+t) | alive at T]: equation (10) of FHL (2005) over P(alive), stable form."""
+        """E[X(T, T+t) | alive at T]: equation (10) of FHL (2005) over P(alive).
+
+        Evaluated as a mean over the dropout probability (``_beta_mixture``), finite and
+        accurate where the paper's hypergeometric form overflows (``a, b`` in the thousands).
+        """
         r, alpha, a, b = self._theta()
-        z = t / (alpha + big_t + t)
-        return (a + b + x - 1) * _one_minus_hyp(a, a + b - 1 - r, a + b + x - 1, z)
+        return expected_if_alive(a, b + x, r + x, t / (alpha + big_t))
 
     def conditional_probability_of_purchases(self, n: int, t: float, data: Any) -> Array:
         """P(X(T, T+t) = n | x, t_x, T): the chance of exactly ``n`` purchases in the next ``t``."""

@@ -14,13 +14,10 @@ from typing import Any
 import numpy as np
 from scipy.special import betaln, expit, gammaln, psi
 
+from tierwise.clv._beta_mixture import expected_if_alive
 from tierwise.clv._math import Array
 from tierwise.clv.base import Data, PurchaseModel
-from tierwise.clv.bgnbd import (
-    _one_minus_hyp,
-    beta_geo_count_probability,
-    beta_geo_objective,
-)
+from tierwise.clv.bgnbd import beta_geo_count_probability, beta_geo_objective
 
 
 class ModifiedBetaGeoModel(PurchaseModel):
@@ -79,10 +76,10 @@ class ModifiedBetaGeoModel(PurchaseModel):
         return expit(-log_odds)
 
     def _expected_if_alive(self, t: Array, x: Array, big_t: Array) -> Array:
-        """E[X(T, T+t) | alive at T] (Batislam et al. 2007), in the stable Euler form."""
+        """E[X(T, T+t) | alive at T] (Batislam et al. 2007), as a mean over the dropout
+        probability (``_beta_mixture``): finite at the no-dropout edge."""
         r, alpha, a, b = self._theta()
-        z = t / (alpha + big_t + t)
-        return (a + b + x) * _one_minus_hyp(a, a + b - r, a + b + x, z)
+        return expected_if_alive(a, b + x + 1.0, r + x, t / (alpha + big_t))
 
     def conditional_probability_of_purchases(self, n: int, t: float, data: Any) -> Array:
         """P(X(T, T+t) = n | x, t_x, T): the chance of exactly ``n`` purchases in the next ``t``."""

@@ -47,13 +47,21 @@ class ClvSettings(BaseModel):
             "converted to the model's time unit as (1 + rate)^(unit/year) - 1."
         ),
     )
-    margin_rate: float = Field(
-        1.0,
+    value: Literal["net", "margin", "revenue"] = Field(
+        "net",
+        description=(
+            "What a future purchase is worth in CLV: 'net' = its gross margin minus the "
+            "customer's cost-to-serve per unit of revenue (net profit, the default); "
+            "'margin' = gross margin only; 'revenue' = the amount spent."
+        ),
+    )
+    margin_rate: float | None = Field(
+        None,
         gt=0,
         le=1,
         description=(
-            "Share of revenue counted as value in CLV: 1 gives revenue CLV; set your gross "
-            "margin rate (e.g. 0.3) for margin CLV."
+            "Gross margin rate used for 'net' and 'margin' CLV; empty: each customer's own "
+            "margin rate in the window (the book's costs, else analysis.default_margin_rate)."
         ),
     )
     candidates: list[Candidate] = Field(

@@ -46,6 +46,17 @@ CANDIDATES: dict[str, type[PurchaseModel]] = {
     "mbgnbd": ModifiedBetaGeoModel,
 }
 SCORE_COLUMNS = ["customer_id", "p_alive", "expected_purchases", "clv"]
+NO_PURCHASE_REASON = (
+    "no purchase before the as-of date (only returns or zero lines): P(alive), expected "
+    "purchases and CLV are left blank, not 0"
+)
+VALUE_NOTE = {
+    "net": "net value: each expected purchase is worth its expected spend times the "
+    "customer's net margin rate in the window ((gross margin - cost-to-serve) / revenue); "
+    "customers with no revenue in the window take the book's rate",
+    "margin": "margin value: expected spend times the gross margin rate",
+    "revenue": "revenue value: expected spend, before any cost",
+}
 FALLBACK_NOTE = (
     "pooled-rate estimate: every customer buys at the pooled repeat rate rho = "
     "sum(frequency)/sum(T); P(alive) = exp(-rho * (T - recency)), the chance of a gap at "
@@ -114,6 +125,58 @@ def _spend(full: pd.DataFrame, settings: ClvSettings) -> tuple[np.ndarray, dict[
     }
 
 
+def _value_rates(
+    full: pd.DataFrame, rates: pd.DataFrame | None, settings: ClvSettings
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Per customer of ``full``: the share of one purchase's spend that counts as value.
+
+    ``rates`` holds each customer's window ``revenue``, ``gross_margin`` and
+    ``net_profit`` (the profitability stage). 'net' takes ``net_profit / revenue`` (the
+    gross margin rate, or ``margin_rate`` if set, minus cost-to-serve per unit of
+    revenue); 'margin' the gross margin rate; 'revenue' 1. Customers with no revenue in
+    the window take the book-wide rate of the customers who have.
+    """
+    n = len(full)
+    if settings.value == "revenue":
+        return np.ones(n), {"basis": "revenue", "note": VALUE_NOTE["revenue"]}
+    if rates is None:
+        rate = settings.margin_rate if settings.margin_rate is not None else 1.0
+        return np.full(n, rate), {
+            "basis": "margin" if settings.margin_rate is not None else "revenue",
+            "note": "no profitability table was given to the stage: "
+            + (VALUE_NOTE["margin"] if settings.margin_rate is not None else VALUE_NOTE["revenue"]),
+        }
+    table = full[["customer_id"]].merge(rates, on="customer_id", how="left")
+    revenue = table["revenue"].to_numpy(float)
+    margin = table["gross_margin"].to_numpy(float)
+    net = table["net_profit"].to_numpy(float)
+    cost = margin - net
+    buying = np.isfinite(revenue) & (revenue > 0) & np.isfinite(margin) & np.isfinite(net)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        own_margin = np.where(buying, margin / revenue, np.nan)
+        own_cost = np.where(buying, cost / revenue, np.nan)
+    total = float(revenue[buying].sum())
+    book_margin = float(margin[buying].sum()) / total if total > 0 else 1.0
+    book_cost = float(cost[buying].sum()) / total if total > 0 else 0.0
+    margin_rate = (
+        np.full(n, settings.margin_rate)
+        if settings.margin_rate is not None
+        else np.where(buying, own_margin, book_margin)
+    )
+    if settings.value == "margin":
+        value = margin_rate
+    else:
+        value = margin_rate - np.where(buying, own_cost, book_cost)
+    facts = {
+        "basis": settings.value,
+        "note": VALUE_NOTE[settings.value],
+        "book_margin_rate": book_margin,
+        "book_cost_to_serve_rate": book_cost,
+        "customers_at_book_rate": int((~buying).sum()),
+    }
+    return value, facts
+
+
 def _fallback_scores(full: pd.DataFrame, spend: np.ndarray, settings: ClvSettings) -> pd.DataFrame:
     """The documented pooled-rate estimate (see FALLBACK_NOTE)."""
     x = full["frequency"].to_numpy(float)
@@ -132,10 +195,32 @@ def _fallback_scores(full: pd.DataFrame, spend: np.ndarray, settings: ClvSetting
         {
             "p_alive": p_alive,
             "expected_purchases": expected,
-            "clv": expected * discount * spend * settings.margin_rate,
+            "clv": expected * discount * spend,
         },
         index=full.index,
     )
+
+
+def _model_values(
+    model: PurchaseModel, full: pd.DataFrame, purchase_value: np.ndarray, settings: ClvSettings
+) -> pd.DataFrame:
+    """The model's scores for every customer; a model whose scores are not all finite is
+    not usable (raises ``ModelError``, so the next candidate is tried)."""
+    values = customer_lifetime_value(
+        model,
+        full,
+        purchase_value,
+        horizon_months=settings.horizon_months,
+        annual_discount_rate=settings.annual_discount_rate,
+        time_unit=settings.time_unit,
+    )
+    bad = ~np.isfinite(values.to_numpy(float)).all(axis=1)
+    if bad.any():
+        raise ModelError(
+            f"{model.model_type}: predictions are not finite for {int(bad.sum())} of "
+            f"{len(values)} customer(s) at {model!r}; the model is not used"
+        )
+    return values
 
 
 def _all_customers(transactions: ir.Table, end: date) -> pd.Series:
@@ -144,24 +229,38 @@ def _all_customers(transactions: ir.Table, end: date) -> pd.Series:
     return ids["customer_id"]
 
 
-def lifetime_value(transactions: ir.Table, window: Window, settings: ClvSettings) -> ClvOutcome:
-    """Fit, select, refit and score; fall back to a simple estimate when data is too thin."""
+def lifetime_value(
+    transactions: ir.Table,
+    window: Window,
+    settings: ClvSettings,
+    value_rates: pd.DataFrame | None = None,
+) -> ClvOutcome:
+    """Fit, select, refit and score; fall back to a simple estimate when data is too thin.
+
+    ``value_rates`` (``customer_id, revenue, gross_margin, net_profit`` in the window)
+    turns expected spend into the money CLV counts (``settings.value``); without it CLV
+    is revenue, or margin at ``settings.margin_rate``, and the summary says which.
+    """
     missing = [c for c in ("customer_id", "date", "amount") if c not in transactions.columns]
     if missing:
         raise InputError(f"transactions: column(s) {missing} missing; found {transactions.columns}")
     tx = transactions.mutate(customer_id=transactions.customer_id.cast("string"))
     if settings.merge_period != "day":
-        return _lifetime_value(tx, window, settings, None)
+        return _lifetime_value(tx, window, settings, None, value_rates)
     # every summary below starts from the same purchase days: build them once, in the engine
     periods = purchase_periods(tx, None, window.end, "day").cache()
     try:
-        return _lifetime_value(tx, window, settings, periods)
+        return _lifetime_value(tx, window, settings, periods, value_rates)
     finally:
         periods.release()
 
 
 def _lifetime_value(
-    tx: ir.Table, window: Window, settings: ClvSettings, periods: ir.Table | None
+    tx: ir.Table,
+    window: Window,
+    settings: ClvSettings,
+    periods: ir.Table | None,
+    value_rates: pd.DataFrame | None,
 ) -> ClvOutcome:
     """The stage; ``periods`` holds the cached purchase days when merging by day."""
     end = window.end
@@ -181,20 +280,24 @@ def _lifetime_value(
         "annual_discount_rate": settings.annual_discount_rate,
         "discount_rate_per_unit": per_unit_discount_rate(settings.annual_discount_rate, unit),
         "margin_rate": settings.margin_rate,
+        "value_basis": settings.value,
         "customers": len(full),
         "repeat_buyers": int((full["frequency"] > 0).sum()),
     }
     diagnostics: dict[str, pd.DataFrame] = {}
     everyone = _all_customers(tx, end)
     if len(full) == 0:
-        summary.update(chosen=None, fallback="none", reason="no purchases before the as-of date")
-        scores = pd.DataFrame({"customer_id": everyone, "p_alive": 0.0})
-        scores["expected_purchases"] = 0.0
-        scores["clv"] = 0.0
+        summary.update(chosen=None, model_used=None, fallback="none", reason=NO_PURCHASE_REASON)
+        scores = pd.DataFrame({"customer_id": everyone, "p_alive": np.nan})
+        scores["expected_purchases"] = np.nan
+        scores["clv"] = np.nan
+        summary["customers_without_purchases"] = len(scores)
         return ClvOutcome(scores[SCORE_COLUMNS], summary, diagnostics)
 
     spend, spend_facts = _spend(full, settings)
     summary["spend"] = spend_facts
+    value_share, summary["value"] = _value_rates(full, value_rates, settings)
+    purchase_value = spend * value_share
     origin = pd.Timestamp(full["first_purchase"].min()).date()
     history_days = (end - origin).days
     holdout_days = settings.holdout_days or round(settings.holdout_share * history_days)
@@ -236,41 +339,54 @@ def _lifetime_value(
                     m = CANDIDATES[name]().fit(full)
                     entry["calibration"] = _model_facts(m)
                     entry["score"] = m.bic_
+                if not math.isfinite(entry["score"]):
+                    del entry["score"]
+                    entry["error"] = (
+                        f"{name}: predictions are not finite for some customers "
+                        f"({settings.selection_metric if holdout_ok else 'BIC'} is undefined); "
+                        "the model is not used"
+                    )
+                if "holdout" in entry:
+                    entry["holdout"] = {k: _finite(v) for k, v in entry["holdout"].items()}
             except ModelError as exc:
                 entry["error"] = str(exc)
             candidates.append(entry)
         ranked = sorted(
-            (c for c in candidates if "score" in c and math.isfinite(c["score"])),
+            (c for c in candidates if "score" in c),
             key=lambda c: c["score"],
         )
         errors = []
         for entry in ranked:
             try:
-                chosen = CANDIDATES[entry["model"]]().fit(full)
-                summary["chosen"] = {"model": entry["model"], **_model_facts(chosen)}
-                break
+                model = CANDIDATES[entry["model"]]().fit(full)
+                scored = _model_values(model, full, purchase_value, settings)
             except ModelError as exc:
+                entry["error"] = str(exc)
                 errors.append(f"{entry['model']}: {exc}")
+                continue
+            chosen, values = model, scored
+            summary["chosen"] = {"model": entry["model"], **_model_facts(model)}
+            break
         if chosen is None:
-            reason = "no candidate model could be fitted: " + "; ".join(
-                [c.get("error", "") for c in candidates if "error" in c] + errors
+            reason = "no candidate model could be used: " + "; ".join(
+                [c.get("error", "") for c in candidates if "error" in c and c not in ranked]
+                + errors
             )
     summary["candidates"] = candidates
 
     if chosen is None:
-        summary.update(chosen=None, fallback="pooled_rate", reason=reason, method=FALLBACK_NOTE)
-        values = _fallback_scores(full, spend, settings)
+        summary.update(
+            chosen=None,
+            model_used="pooled_rate",
+            fallback="pooled_rate",
+            reason=reason,
+            method=FALLBACK_NOTE,
+        )
+        values = _fallback_scores(full, purchase_value, settings)
     else:
         summary["fallback"] = None
-        values = customer_lifetime_value(
-            chosen,
-            full,
-            spend * settings.margin_rate,
-            horizon_months=settings.horizon_months,
-            annual_discount_rate=settings.annual_discount_rate,
-            time_unit=unit,
-        )
         name = summary["chosen"]["model"]
+        summary["model_used"] = name
         big_t = float(full["T"].max())
         diagnostics["clv_frequency_recency"] = frequency_recency_matrix(
             chosen, big_t, horizon_units(settings.horizon_months, unit)
@@ -301,7 +417,9 @@ def _lifetime_value(
 
     scored = pd.concat([full[["customer_id"]], values], axis=1)
     scores = pd.DataFrame({"customer_id": everyone}).merge(scored, on="customer_id", how="left")
+    # customers with no purchase keep blank predictions: unknown is not zero
     summary["customers_without_purchases"] = int(scores["p_alive"].isna().sum())
-    scores = scores.fillna({"p_alive": 0.0, "expected_purchases": 0.0, "clv": 0.0})
+    if summary["customers_without_purchases"]:
+        summary["blank_reason"] = NO_PURCHASE_REASON
     scores = scores.sort_values("customer_id", ignore_index=True)
     return ClvOutcome(scores[SCORE_COLUMNS], summary, diagnostics)

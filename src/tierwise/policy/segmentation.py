@@ -42,8 +42,9 @@ class EngagementSettings(BaseModel):
         default=730,
         gt=0,
         description=(
-            "Referral, influence and knowledge signals count when dated within this many days "
-            "before the as-of date."
+            "Influence and knowledge signals, and referrals that name no known customer, count "
+            "when dated within this many days before the as-of date; a referral of a known "
+            "customer counts as long as that customer is valuable."
         ),
     )
     referral_basis: Literal["clv", "net_profit"] = Field(

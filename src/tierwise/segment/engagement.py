@@ -52,9 +52,10 @@ def engagement_value(
 ) -> ir.Table:
     """Per-customer CRV, CIV, CKV and signal counts for every customer of ``base``.
 
-    ``base`` needs ``customer_id``, ``revenue``, ``net_profit`` and ``clv``. Signals
-    count within ``settings.lookback_days`` before the as-of date. Without signals every
-    value is 0 (and the stage reports the missing input).
+        ``base`` needs ``customer_id``, ``revenue``, ``net_profit`` and ``clv``. Signals
+        count within ``settings.lookback_days`` before the as-of date, except a referral of a
+    known customer, which counts while that customer is valuable. Without signals every
+        value is 0 (and the stage reports the missing input).
     """
     ids = base.select("customer_id")
     if signals is None:
@@ -77,7 +78,8 @@ def engagement_value(
         .sum(),
     )
 
-    referral_value = _referral_value(base, recent, transactions, settings, end)
+    before_end = signals.filter(signals.date < end)
+    referral_value = _referral_value(base, before_end, transactions, settings, start, end)
     out = (
         ids.left_join(simple, "customer_id")
         .select(ids.customer_id, *[c for c in simple.columns if c != "customer_id"])
@@ -97,53 +99,83 @@ def engagement_value(
 
 def _referral_value(
     base: ir.Table,
-    recent: ir.Table,
+    signals: ir.Table,
     transactions: ir.Table,
     settings: EngagementSettings,
+    start: ir.TimestampScalar,
     end: ir.TimestampScalar,
 ) -> ir.Table:
-    """CRV per referrer: attribution × the referred customer's value, or the flat lead value."""
-    refs = recent.filter(recent.kind == "referral")
+    """CRV per referrer: a share of each referred customer's current value, or a lead value.
+
+    A referral that names a known customer counts however long ago it was made: it is
+    worth what the referred customer is worth now (its CLV, or the net profit on its
+    spend since the referral), so it keeps its value while that customer stays valuable
+    and loses it when the customer does. Each referred customer is credited once:
+    repeated signals of one pair count once, a customer never refers itself, and
+    several referrers split ``referral_attribution`` of the value equally. A referral
+    naming no known customer is a lead: the flat ``unlinked_referral_value``, counted
+    only within ``lookback_days``.
+    """
+    refs = signals.filter(signals.kind == "referral")
     if "referred_customer_id" in refs.columns:
         refs = refs.select("customer_id", "date", referred=refs.referred_customer_id.cast("string"))
     else:
         refs = refs.select("customer_id", "date", referred=ibis.null("string"))
-    refs = refs.mutate(referral_key=ibis.row_number().over(order_by=["customer_id", "date"]))
-
     known = base.select(
         referred="customer_id",
         ref_clv=base.clv.cast("float64"),
         ref_rate=ibis.ifelse(base.revenue > 0, base.net_profit.cast("float64") / base.revenue, 0.0),
     )
-    linked = refs.left_join(known, "referred")
+    refs = refs.left_join(known, "referred").select(refs, known.ref_clv, known.ref_rate)
+    is_known = refs.ref_clv.notnull() | refs.ref_rate.notnull()
+    leads = refs.filter(~is_known & (refs.date >= start))
+    lead_value = leads.group_by("customer_id").aggregate(
+        lead_crv=ibis.literal(settings.unlinked_referral_value) * leads.count().cast("float64"),
+        leads=leads.count(),
+    )
+
+    linked = refs.filter(is_known & (refs.customer_id != refs.referred))
+    pairs = linked.group_by(["customer_id", "referred"]).aggregate(
+        date=linked.date.min(), ref_clv=linked.ref_clv.max(), ref_rate=linked.ref_rate.max()
+    )
+    pairs = pairs.mutate(
+        referrers=pairs.customer_id.nunique().over(ibis.window(group_by="referred")),
+        referral_key=ibis.row_number().over(order_by=["customer_id", "referred"]),
+    )
     if settings.referral_basis == "clv":
-        value_of = linked.ref_clv.fill_null(0.0).clip(lower=0.0)
-        linked = linked.mutate(ref_value=value_of)
+        pairs = pairs.mutate(ref_value=pairs.ref_clv.fill_null(0.0).clip(lower=0.0))
     else:
         spend = (
-            linked.join(
+            pairs.join(
                 transactions,
                 [
-                    linked.referred == transactions.customer_id,
-                    transactions.date >= linked.date,
+                    pairs.referred == transactions.customer_id,
+                    transactions.date >= pairs.date,
                     transactions.date < end,
                 ],
             )
             .group_by("referral_key")
             .aggregate(spend_since=transactions.amount.sum())
         )
-        linked = linked.left_join(spend, "referral_key")
-        linked = linked.mutate(
-            ref_value=(linked.spend_since.fill_null(0.0) * linked.ref_rate.fill_null(0.0)).clip(
+        pairs = pairs.left_join(spend, "referral_key").select(pairs, spend.spend_since)
+        pairs = pairs.mutate(
+            ref_value=(pairs.spend_since.fill_null(0.0) * pairs.ref_rate.fill_null(0.0)).clip(
                 lower=0.0
             )
         )
-    is_known = linked.ref_clv.notnull() | linked.ref_rate.notnull()
-    credited = ibis.ifelse(
-        is_known,
-        linked.ref_value * settings.referral_attribution,
-        settings.unlinked_referral_value,
+    credited = pairs.ref_value * settings.referral_attribution / pairs.referrers
+    linked_value = pairs.group_by("customer_id").aggregate(
+        linked_crv=credited.sum(), linked=pairs.count()
     )
-    return linked.group_by("customer_id").aggregate(
-        crv=credited.sum(), engagement_referrals=linked.count()
+    who = linked_value.select("customer_id").union(lead_value.select("customer_id")).distinct()
+    out = who.left_join(linked_value, "customer_id").select(
+        who.customer_id, linked_value.linked_crv, linked_value.linked
+    )
+    out = out.left_join(lead_value, "customer_id").select(
+        out, lead_value.lead_crv, lead_value.leads
+    )
+    return out.select(
+        "customer_id",
+        crv=out.linked_crv.fill_null(0.0) + out.lead_crv.fill_null(0.0),
+        engagement_referrals=out.linked.fill_null(0) + out.leads.fill_null(0),
     )

@@ -11,6 +11,7 @@ import ibis
 import ibis.expr.types as ir
 
 from tierwise.policy.segmentation import LevelSettings
+from tierwise.segment.value import no_value_to_us
 
 LEVEL_NAMES: dict[int, str] = {
     1: "good for both",
@@ -23,9 +24,13 @@ LEVEL_NAMES: dict[int, str] = {
 def relationship_levels(t: ir.Table, settings: LevelSettings) -> ir.Table:
     """Add ``relationship_level``, ``level_alert`` and ``recommended_play`` to ``t``.
 
-    ``t`` needs ``value_to_us``, ``value_to_client`` and ``relationship_trend``.
+    ``t`` needs ``value_to_us``, ``value_to_client`` and ``relationship_trend`` (and reads
+    ``us_net_profit`` and ``us_clv`` where present, see ``no_value_to_us``).
     """
     for_us = t.value_to_us >= settings.good_for_us
+    if "us_net_profit" in t.columns and "us_clv" in t.columns:
+        # a loss-maker expected to stay one is never good for us, whatever the threshold
+        for_us = for_us & ~no_value_to_us(t).fill_null(False)
     for_them = t.value_to_client >= settings.good_for_client
     level = ibis.cases(
         (for_us & for_them, 1),

@@ -16,39 +16,6 @@ def clip01(x: ir.NumericValue) -> ir.FloatingValue:
     return x.cast("float64").clip(lower=0.0, upper=1.0)
 
 
-def midrank(x: ir.NumericColumn) -> ir.FloatingColumn:
-    """Mid-distribution percentile of ``x`` among the non-null values, null where ``x`` is null.
-
-    ``(count below + count at or below) / (2 n)``: ties share one value, a book of one
-    customer gets 0.5, and the order of the values is kept exactly.
-    """
-    present = x.notnull()
-    w = ibis.window(group_by=present, order_by=x)
-    n = x.count().over(ibis.window(group_by=present))
-    below = ibis.rank().over(w)  # 0-based minimum rank = count strictly below
-    at_or_below = ibis.cume_dist().over(w) * n
-    return ibis.ifelse(present, (below + at_or_below) / (2.0 * n), ibis.null("float64"))
-
-
-def signed_midrank(x: ir.NumericColumn) -> ir.FloatingColumn:
-    """Percentile that keeps the sign: positives map to (0.5, 1], zero and negatives to [0, 0.5).
-
-    Used where zero is the natural anchor (net profit, lifetime value): a loss maker
-    never scores as "good" however the rest of the book looks.
-    """
-    positive = x > 0
-    w = ibis.window(group_by=[x.notnull(), positive], order_by=x)
-    n = x.count().over(ibis.window(group_by=[x.notnull(), positive]))
-    below = ibis.rank().over(w)
-    at_or_below = ibis.cume_dist().over(w) * n
-    within = (below + at_or_below) / (2.0 * n)
-    return ibis.cases(
-        (x.isnull(), ibis.null("float64")),
-        (positive, 0.5 + 0.5 * within),
-        else_=0.5 * within,
-    )
-
-
 def anchored(x: ir.NumericValue, *, low: float, neutral: float, high: float) -> ir.FloatingValue:
     """Piecewise-linear map: ``low`` → 0, ``neutral`` → 0.5, ``high`` → 1, clipped outside."""
     x = x.cast("float64")

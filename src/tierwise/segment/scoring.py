@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from tierwise.errors import PolicyError
 from tierwise.policy.segmentation import ObjectiveSettings, SegmentationSettings
-from tierwise.segment.ranks import clip01, midrank
+from tierwise.segment.ranks import clip01
 
 
 @dataclass(frozen=True)
@@ -64,46 +64,9 @@ def check_objectives(
     return present, skipped
 
 
-def objective_parts(
-    t: ir.Table, settings: SegmentationSettings
-) -> tuple[ir.Table, list[ScoredObjective], list[ObjectiveSettings]]:
-    """Add one ``objective_<source>`` contribution column per objective whose source exists.
-
-    Returns the table, the objectives scored, and those skipped because their source
-    column is absent (the caller reports them as missing inputs). Weights are rescaled
-    over the objectives scored, so contributions sum to at most 1.
-    """
-    present, skipped = check_objectives(t.schema(), settings)
-    if not present:
-        return t, [], skipped
-    total = sum(o.weight for o in present)
-    scored: list[ScoredObjective] = []
-    contributions: dict[str, ir.FloatingValue] = {}
-    for o in present:
-        col = t[o.source]
-        value = col.cast("float64")
-        part = midrank(value) if o.scale == "rank" else clip01(value)
-        part = part.fill_null(settings.objective_missing_part)
-        name = objective_column(o.source)
-        contributions[name] = part * (o.weight / total)
-        scored.append(ScoredObjective(o.source, o.label or o.source, o.weight / total, name))
-    return t.mutate(**contributions), scored, skipped
-
-
 def score_from_parts(t: ir.Table, scored: list[ScoredObjective]) -> ir.Table:
     """Add ``strategic_score``: the sum of the contributions, in 0..1."""
     score: ir.FloatingValue = ibis.literal(0.0)
     for s in scored:
         score = score + t[s.column]
     return t.mutate(strategic_score=clip01(score))
-
-
-def strategic_score(
-    t: ir.Table, settings: SegmentationSettings
-) -> tuple[ir.Table, list[ScoredObjective], list[ObjectiveSettings]]:
-    """Add ``objective_<source>`` contributions and ``strategic_score`` to ``t``.
-
-    See ``objective_parts`` for what is returned beside the table.
-    """
-    t, scored, skipped = objective_parts(t, settings)
-    return score_from_parts(t, scored), scored, skipped

@@ -160,6 +160,20 @@ def _row_wise(
     return table
 
 
+NO_PURCHASE_NOTE = (
+    "; no purchase in the window: profit and non-positive CEV not counted, "
+    "placed by its other evidence (CEV, strategic fit, wallet, engagement) only"
+)
+
+
+def _no_purchase_note(table: pa.Table, text: pa.Array) -> pa.Array:
+    """Say why a customer who bought nothing in the window sits where it does."""
+    frequency = pc.cast(table.column("frequency"), pa.float64())
+    bought = pc.fill_null(pc.greater(frequency, 0.0), False)
+    note = pc.if_else(bought, pa.scalar("", pa.string()), pa.scalar(NO_PURCHASE_NOTE))
+    return pc.binary_join_element_wise(text, note, pa.scalar("", pa.string()))
+
+
 def segment_customers(
     scorecard: ir.Table,
     *,
@@ -257,7 +271,7 @@ def segment_customers(
         settings,
     )
     table = table.append_column("tier", pa.array(tiers, type=pa.string()))
-    table = table.append_column("reasons", reasons(table, scored))
+    table = table.append_column("reasons", _no_purchase_note(table, reasons(table, scored)))
     parts = [
         c
         for c in table.column_names

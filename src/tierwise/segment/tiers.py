@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import ibis
-import ibis.expr.types as ir
 import numpy as np
 
 from tierwise.policy.segmentation import SegmentationSettings, TierRule
@@ -48,47 +46,6 @@ def tier_boundaries(
         ends.append(end)
         prev = end
     return ends
-
-
-def rank_customers(t: ir.Table) -> ir.Table:
-    """Add ``strategic_rank`` and ``revenue_rank`` (1 = first, no ties)."""
-    revenue = t.revenue.cast("float64").fill_null(0.0)
-    return t.mutate(
-        strategic_rank=ibis.row_number().over(
-            order_by=[t.strategic_score.desc(), revenue.desc(), t.customer_id]
-        )
-        + 1,
-        revenue_rank=ibis.row_number().over(order_by=[revenue.desc(), t.customer_id]) + 1,
-    )
-
-
-def assign_tiers(t: ir.Table, settings: SegmentationSettings) -> ir.Table:
-    """Add ``tier`` to a ranked table (needs ``strategic_rank`` and ``strategic_score``)."""
-    rules = settings.tiers
-    counts = {"n": t.count()}
-    if settings.tier_method == "thresholds":
-        for i, rule in enumerate(rules[:-1]):
-            counts[f"e{i}"] = (t.strategic_score >= (rule.min_score or 0.0)).cast("int64").sum()
-    row = t.aggregate(**counts).execute().iloc[0]
-    n = int(row["n"])
-    eligible = (
-        [int(row[f"e{i}"] or 0) for i in range(len(rules) - 1)]
-        if settings.tier_method == "thresholds"
-        else None
-    )
-    ends = tier_boundaries(n, rules, settings.tier_method, eligible)
-    tier = (
-        ibis.cases(
-            *(
-                (t.strategic_rank <= end, rule.name)
-                for rule, end in zip(rules[:-1], ends[:-1], strict=True)
-            ),
-            else_=rules[-1].name,
-        )
-        if len(rules) > 1
-        else ibis.literal(rules[0].name)
-    )
-    return t.mutate(tier=tier)
 
 
 def tiers_for_ranks(

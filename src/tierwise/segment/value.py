@@ -21,9 +21,7 @@ from tierwise.segment.ranks import (
     anchored,
     clip01,
     decaying,
-    midrank,
     saturating,
-    signed_midrank,
     weighted_mean,
 )
 from tierwise.window import Window
@@ -33,24 +31,24 @@ CLIENT_PARTS = ("satisfaction", "usage", "outcomes", "complaints", "loyalty")
 SURVEY_KINDS = ("nps", "csat", "usage", "outcome")
 
 
-def us_parts(t: ir.Table) -> ir.Table:
-    """Add the ``us_<part>`` percentiles (window ranks) to ``t``.
+def no_value_to_us(t: ir.Table) -> ir.BooleanValue:
+    """True where the account earns nothing and is expected to earn nothing.
 
-    ``t`` needs ``net_profit, clv, gross_margin, revenue, price_realisation`` (nullable).
+    Net profit in the window is not positive and the expected net value (CLV, net of
+    cost-to-serve by default) is not positive or unknown: their sign-anchored parts are
+    below 0.5. Such an account is never "good for us", whatever its margin rate or price
+    realisation.
     """
-    margin_rate = ibis.ifelse(
-        t.revenue > 0, t.gross_margin.cast("float64") / t.revenue, ibis.null("float64")
-    )
-    return t.mutate(
-        us_net_profit=signed_midrank(t.net_profit.cast("float64")),
-        us_clv=signed_midrank(t.clv.cast("float64")),
-        us_margin=midrank(margin_rate),
-        us_price_realisation=midrank(t.price_realisation.cast("float64")),
-    )
+    return (t.us_net_profit < 0.5) & (t.us_clv < 0.5).fill_null(True)
 
 
 def us_index(t: ir.Table, settings: ValueIndexSettings) -> ir.Table:
-    """Add ``value_to_us``: the weighted mean of the ``us_<part>`` columns present."""
+    """Add ``value_to_us``: the weighted mean of the ``us_<part>`` columns present.
+
+    An account with no value to us (``no_value_to_us``) is capped at the larger of its
+    profit and CLV parts, which are below 0.5: margin rate and price realisation cannot
+    lift a loss-maker to "good for us".
+    """
     w = settings.to_us
     weights = {
         "net_profit": w.net_profit,
@@ -58,13 +56,10 @@ def us_index(t: ir.Table, settings: ValueIndexSettings) -> ir.Table:
         "margin": w.margin,
         "price_realisation": w.price_realisation,
     }
-    index = weighted_mean({p: (t[f"us_{p}"], weights[p]) for p in US_PARTS})
-    return t.mutate(value_to_us=index.fill_null(0.0))
-
-
-def value_to_us(t: ir.Table, settings: ValueIndexSettings) -> ir.Table:
-    """Add ``us_<part>`` columns and ``value_to_us`` to ``t`` (see ``us_parts``)."""
-    return us_index(us_parts(t), settings)
+    index = weighted_mean({p: (t[f"us_{p}"], weights[p]) for p in US_PARTS}).fill_null(0.0)
+    cap = ibis.greatest(t.us_net_profit, t.us_clv.fill_null(0.0))
+    index = ibis.ifelse(no_value_to_us(t), ibis.least(index, cap), index)
+    return t.mutate(value_to_us=index)
 
 
 def client_signal_parts(
@@ -157,21 +152,3 @@ def client_index(t: ir.Table, settings: ValueIndexSettings) -> ir.Table:
     }
     index = weighted_mean({p: (t[f"client_{p}"], weights[p]) for p in CLIENT_PARTS})
     return t.mutate(value_to_client=index.fill_null(0.0))
-
-
-def value_to_client(
-    t: ir.Table,
-    *,
-    signals: ir.Table | None,
-    settings: ValueIndexSettings,
-    window: Window,
-) -> ir.Table:
-    """Add the ``client_<part>`` columns, ``value_to_client`` and ``value_to_client_proxy``.
-
-    Value to the customer: satisfaction, usage, outcomes and complaints from signals;
-    where a customer has none of the first three, behavioural loyalty (mean of P(alive)
-    and the frequency percentile) stands in and the index is marked as a proxy.
-    """
-    t = client_parts(t, signals=signals, settings=settings, window=window)
-    t = t.mutate(client_frequency_rank=midrank(t.frequency.cast("float64")))
-    return client_index(t, settings)
