@@ -136,7 +136,7 @@ def build_sections(run: RunData) -> list[Section]:
         effort.build,
         relationship.build,
         tiers.build,
-        overrides.build,
+        *([overrides.build] if "overrides" in run.portfolio else []),  # runs with --db
         alignment.build,
         capacity.build,
         clv.build,

@@ -1,6 +1,6 @@
 """Overrides: where people set a tier other than the model's, and which have gone stale.
 
-Shown only for runs made with a workspace database (``analyze --db``); the figures come
+Built only for runs made with a workspace database (``analyze --db``); the figures come
 from portfolio.json's ``overrides``, the list from the scorecard's ``override_*`` columns.
 """
 
@@ -17,13 +17,7 @@ def build(run: RunData) -> Section:
         title="Overrides: people decide",
         lede="Tiers set by people, with a reason and an approval, beside what the model says.",
     )
-    figures = run.portfolio.get("overrides")
-    if figures is None:
-        section.missing.append(
-            "Overrides need a workspace database: `tierwise analyze BOOK --db URL` applies the "
-            "approved ones (`tierwise override request …`, then `approve`)."
-        )
-        return section
+    figures = run.portfolio.get("overrides") or {}
     applied, stale = int(figures.get("applied") or 0), int(figures.get("stale") or 0)
     section.cards.append(
         Card("Overrides applied", tw.count(applied), f"{figures.get('rate', 0):.1%} of customers")
