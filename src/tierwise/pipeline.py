@@ -70,6 +70,8 @@ class AnalysisResult:
     details: dict[str, pd.DataFrame] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     stage_summaries: dict[str, Any] = field(default_factory=dict)
+    #: who moved since the book's previous run; set by the workspace that records the run
+    moves: pd.DataFrame | None = None
 
     @property
     def as_of(self) -> date:
@@ -122,6 +124,7 @@ def analyze(
     date_format: str | Mapping[str, str] | None = None,
     progress: Progress | None = None,
     today: date | str | None = None,
+    overrides: pd.DataFrame | None = None,
 ) -> AnalysisResult:
     """Analyse a book (a path, URL or an already read ``Book``) under a policy.
 
@@ -130,6 +133,8 @@ def analyze(
     accepted transaction. ``preset``, ``map``, ``where``, ``tables`` and ``date_format``
     are the CLI's mapping options (``--map amount='Qty * Price'`` is
     ``map={"amount": "Qty * Price"}``); they apply when ``book`` is read here.
+    ``overrides`` (approved tier overrides, from ``tierwise.workspace``) set the tier
+    that applies; the scorecard then also has ``model_tier`` and the ``override_*`` columns.
     """
     as_of = as_date(as_of, "as_of")
     today = as_date(today, "today")
@@ -204,6 +209,14 @@ def analyze(
         portfolio.update(segments.portfolio)
         details.update(segments.details)
         scorecard = _attach(con, scorecard, segments.scores)
+        if overrides is not None:
+            from tierwise.segment.overrides import apply_overrides
+
+            scorecard = con.create_table(
+                f"tw_scorecard_{next(_SCORECARD_VERSIONS)}",
+                apply_overrides(scorecard, overrides),
+                overwrite=True,
+            )
 
     with watch.stage("service alignment and capacity"):
         service = align_service(

@@ -124,6 +124,7 @@ def build_sections(run: RunData) -> list[Section]:
         concentration,
         effort,
         headline,
+        overrides,
         quality,
         relationship,
         tiers,
@@ -135,6 +136,7 @@ def build_sections(run: RunData) -> list[Section]:
         effort.build,
         relationship.build,
         tiers.build,
+        *([overrides.build] if "overrides" in run.portfolio else []),  # runs with --db
         alignment.build,
         capacity.build,
         clv.build,
