@@ -22,6 +22,7 @@ from tierwise.book.book import Book, default_as_of, read_book
 from tierwise.book.mapping import BookMapping
 from tierwise.clv.stage import lifetime_value
 from tierwise.metrics.concentration import portfolio_profit_figures
+from tierwise.metrics.cost_fit import cost_fit
 from tierwise.metrics.cost_to_serve import activity_issues
 from tierwise.metrics.facts import customer_facts
 from tierwise.metrics.profitability import customer_profitability
@@ -117,13 +118,14 @@ def analyze(
 ) -> AnalysisResult:
     """Analyse a book (a path, URL or an already read ``Book``) under a policy.
 
-    ``policy`` may be a ``Policy``, a path to a policy file, or None for the built-in
-    default. ``as_of`` defaults to the day after the last accepted transaction.
+    ``policy`` may be a ``Policy``, a path to a policy file, or None: then a
+    ``policy.yaml`` in the book's folder (as ``tierwise generate`` writes), else the
+    built-in default. ``as_of`` defaults to the day after the last accepted transaction.
     """
     if isinstance(policy, Policy):
         resolved_policy, policy_source = policy, "given as a Policy object"
     else:
-        resolved_policy, policy_source = load_policy(policy)
+        resolved_policy, policy_source = load_policy(policy, book=book)
     watch = Stopwatch(progress, total_stages=len(STAGES) + (0 if isinstance(book, Book) else 1))
     if not isinstance(book, Book):
         with watch.stage("read and validate"):
@@ -198,6 +200,10 @@ def analyze(
 
     with watch.stage("portfolio figures"):
         portfolio = {**_totals(scorecard), **portfolio_profit_figures(scorecard), **portfolio}
+        fit = cost_fit(scorecard, resolved_policy.costs)
+        if fit is not None:
+            portfolio["cost_fit"] = fit
+            portfolio["warnings"] = [fit["message"], *portfolio.get("warnings", [])]
 
     with watch.stage("scorecard"):
         arrow = _ordered(scorecard).to_pyarrow()

@@ -31,3 +31,14 @@ def demo_policy(book_dir: str | Path) -> Policy:
         for row in team
     ]
     return Policy.model_validate(base)
+
+
+def write_book_policy(book_dir: str | Path) -> Path:
+    """Write the demo's policy as ``policy.yaml`` in the book folder, where ``analyze``
+    finds it: an analysis of the generated book is judged against its own team."""
+    from tierwise.policy.io import BOOK_POLICY, policy_yaml
+
+    path = Path(book_dir) / BOOK_POLICY
+    note = "The demo book's policy: the default, with the team of this generated book."
+    path.write_text(policy_yaml(demo_policy(book_dir), note), encoding="utf-8")
+    return path

@@ -41,7 +41,7 @@ def build(run: RunData) -> Section:
         section.add_chart(
             "whale",
             "Whale curve of net profit",
-            lambda: whale_chart(whale),
+            lambda: whale_chart(whale, tw.currency_label()),
             tw.whale_takeaway(whale),
         )
     if deciles:
