@@ -68,3 +68,4 @@ def test_generate_writes_the_demo_team_and_analyze_uses_it(tmp_path: Path) -> No
     team = {row["owner"] for row in pq.read_table(book / "_team.parquet").to_pylist()}
     assert {m.name for m in outcome.policy.service.team} == team
     assert outcome.portfolio["capacity"]["team_source"] == "policy"
+    assert outcome.policy.analysis.currency == "EUR"  # the generator's amounts: money in EUR

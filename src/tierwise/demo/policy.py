@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 from tierwise.errors import InputError
 from tierwise.policy.schema import Policy
 
+DEMO_CURRENCY = "EUR"
 CUSTOMER_SHARE = 0.75  # a sales person's time spent on customers, the rest on internal work
 
 
@@ -25,6 +26,7 @@ def demo_policy(book_dir: str | Path) -> Policy:
         )
     team = pq.read_table(path).to_pylist()
     base = Policy().model_dump()
+    base["analysis"]["currency"] = DEMO_CURRENCY  # the generator writes every amount in it
     base["costs"]["owner_roles"] = {row["owner"]: row["role"] for row in team}
     base["service"]["team"] = [
         {"name": row["owner"], "role": row["role"], "customer_share": CUSTOMER_SHARE}

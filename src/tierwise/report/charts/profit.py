@@ -124,8 +124,11 @@ def whale_chart(whale: Mapping[str, Any], currency: str = "") -> alt.LayerChart:
     )
 
 
-def deciles_chart(deciles: Sequence[Mapping[str, Any]] | pd.DataFrame) -> alt.Chart:
+def deciles_chart(
+    deciles: Sequence[Mapping[str, Any]] | pd.DataFrame, currency: str = ""
+) -> alt.Chart:
     """Net profit per profit decile (1 = most profitable tenth), losses in red."""
+    unit = f" ({currency})" if currency else ""
     frame = pd.DataFrame(deciles).copy()
     frame["result"] = ["profit" if v >= 0 else "loss" for v in frame["net_profit"]]
     tooltip = [
@@ -145,8 +148,12 @@ def deciles_chart(deciles: Sequence[Mapping[str, Any]] | pd.DataFrame) -> alt.Ch
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("decile:O", title="Profit decile (1 = most profitable 10%)"),
-            y=alt.Y("net_profit:Q", title="Net profit"),
+            x=alt.X(
+                "decile:O",
+                title="Profit decile (1 = most profitable 10%)",
+                axis=alt.Axis(labelAngle=0),
+            ),
+            y=alt.Y("net_profit:Q", title=f"Net profit{unit}", axis=alt.Axis(format="~s")),
             color=alt.Color(
                 "result:N",
                 scale=alt.Scale(domain=["profit", "loss"], range=[_PROFIT, _LOSS]),
@@ -171,7 +178,7 @@ def effort_vs_profit_chart(effort: Mapping[str, Any]) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("group:N", title=label, sort=order),
+            x=alt.X("group:N", title=label, sort=order, axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("measure:N", sort=["hours", "net profit"]),
             y=alt.Y("share:Q", title="Share of total", axis=alt.Axis(format="%")),
             color=alt.Color(

@@ -39,13 +39,20 @@ def effort_vs_entitlement(
     grid = np.concatenate([[0.0], np.geomspace(0.1, top, 60)])
     diagonal = pd.DataFrame({"entitled_hours": grid, "effort_hours": grid})
     scale = alt.Scale(type="symlog", constant=1, domain=[0, top * 1.1], nice=False)
+    steps = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000]
+    ticks = alt.Axis(values=[v for v in steps if v <= top * 1.1], format=",")
     order = tiers or list(dict.fromkeys(data["tier"].dropna()))
     points = (
         alt.Chart(data)
-        .mark_circle(size=40, opacity=0.6)
+        .mark_point(size=40, opacity=0.6, filled=True)
         .encode(
-            x=alt.X("entitled_hours:Q", title="Entitled hours (tier and tailoring)", scale=scale),
-            y=alt.Y("effort_hours:Q", title="Hours spent in the window", scale=scale),
+            x=alt.X(
+                "entitled_hours:Q",
+                title="Entitled hours (tier and tailoring)",
+                scale=scale,
+                axis=ticks,
+            ),
+            y=alt.Y("effort_hours:Q", title="Hours spent in the window", scale=scale, axis=ticks),
             color=alt.Color("alignment:N", scale=ALIGNMENT_COLOURS, title="Alignment"),
             shape=alt.Shape("tier:N", title="Tier", sort=order, scale=alt.Scale(domain=order)),
             tooltip=[
@@ -112,7 +119,7 @@ def capacity_by_tier(tiers: pd.DataFrame, *, width: int = 520) -> alt.Chart:
         alt.Chart(long)
         .mark_bar()
         .encode(
-            x=alt.X("tier:N", title=None, sort=list(tiers["tier"])),
+            x=alt.X("tier:N", title=None, sort=list(tiers["tier"]), axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("measure:N", sort=["required", "spent"]),
             y=alt.Y("hours:Q", title="Hours over the window"),
             color=alt.Color(

@@ -48,7 +48,7 @@ def build(run: RunData) -> Section:
         section.add_chart(
             "deciles",
             "Net profit by decile",
-            lambda: deciles_chart(deciles),
+            lambda: deciles_chart(deciles, tw.currency_label()),
             tw.deciles_takeaway(deciles),
         )
     if not whale and not deciles:
