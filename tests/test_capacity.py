@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import ibis
@@ -209,3 +210,13 @@ def test_capacity_and_effort_charts_render_to_vega_lite() -> None:
     assert tier["mark"]["type"] == "bar"
     scatter = effort_vs_entitlement(f).to_dict()
     assert len(scatter["layer"]) == 2
+
+
+def test_without_an_effort_log_realigning_is_unknown_not_zero_hours() -> None:
+    unknown = frame().assign(alignment=None)  # no activities: nobody over- or under-served
+    summary, _, _ = capacity_summary(unknown, service=service_settings(), window=WINDOW)
+    assert summary["hours_freed_by_realigning"] is None
+    assert summary["hours_spent"] is None
+    assert "frees" not in summary["answer"]
+    assert not re.search(r"(?<![\d,])0 h", summary["answer"])
+    assert summary["answer"].startswith("Yes: the policy asks 70 h of the team's 160 h")

@@ -234,7 +234,11 @@ def _inferred_answer(
 
 
 def _answer(
-    required: float, available: float, freed: float, needed: float, short_roles: pd.DataFrame
+    required: float,
+    available: float,
+    freed: float | None,
+    needed: float | None,
+    short_roles: pd.DataFrame,
 ) -> str:
     if available <= 0:
         return (
@@ -245,6 +249,8 @@ def _answer(
     realign = (
         f" Moving over-served accounts to their tier's model frees {_hours(freed)}; "
         f"serving under-served accounts to standard needs {_hours(needed)}."
+        if freed is not None and needed is not None
+        else ""  # without an effort log nobody is over- or under-served: unknown, not 0 h
     )
     shortfalls = "; ".join(
         f"{plain_role(role)} short by {_hours(-gap)} (needs {_hours(need)}, has {_hours(have)})"
@@ -302,6 +308,8 @@ def capacity_summary(
     short_roles = roles[roles["gap_hours"] < 0]
     named = people[people["person"] != NO_OWNER]
     short_people = named[named["gap_hours"] < 0].sort_values("gap_hours")
+    # no alignment at all: the book has no effort log, so hours spent are unknown, not zero
+    effort_known = bool(frame["alignment"].notna().any()) if len(frame) else False
     can_serve: bool | None
     if basis.source == "unknown":
         roles = roles.assign(available_hours=float("nan"), gap_hours=float("nan"))
@@ -317,7 +325,13 @@ def capacity_summary(
         answer = _inferred_answer(basis, window.days, required, available, short_people)
     else:
         can_serve = bool(required <= available and short_roles.empty)
-        answer = _answer(required, available, freed, needed, short_roles)
+        answer = _answer(
+            required,
+            available,
+            freed if effort_known else None,
+            needed if effort_known else None,
+            short_roles,
+        )
     known = basis.source != "unknown"
     summary = {
         "window_days": window.days,
@@ -331,9 +345,9 @@ def capacity_summary(
         "hours_available": round(available, 2) if known else None,
         "gap_hours": round(available - required, 2) if known else None,
         "utilisation": round(required / available, 4) if known and available > 0 else None,
-        "hours_spent": round(float(frame["effort_hours"].sum()), 2),
-        "hours_freed_by_realigning": round(freed, 2),
-        "hours_needed_for_under_served": round(needed, 2),
+        "hours_spent": round(float(frame["effort_hours"].sum()), 2) if effort_known else None,
+        "hours_freed_by_realigning": round(freed, 2) if effort_known else None,
+        "hours_needed_for_under_served": round(needed, 2) if effort_known else None,
         "hours_for_new_business": round(max(available - required, 0.0), 2) if known else None,
         "can_serve_policy": can_serve,
         "short_roles": [plain_role(r) for r in short_roles["role"]]
