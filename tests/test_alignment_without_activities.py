@@ -17,4 +17,6 @@ def test_a_book_without_activities_calls_nobody_under_served(tmp_path):
     assert result.portfolio["alignment"] == {}
     assert pd.isna(result.scorecard["alignment"]).all()
     assert any("no activities table" in w for w in result.portfolio["warnings"])
-    assert result.portfolio["capacity"]["hours_needed_for_under_served"] == 0
+    # unknown, not zero: no effort log says nothing about hours needed or freed
+    assert result.portfolio["capacity"]["hours_needed_for_under_served"] is None
+    assert result.portfolio["capacity"]["hours_freed_by_realigning"] is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import ibis
@@ -116,8 +117,8 @@ def test_a_team_short_in_total_gets_a_no_with_the_short_roles() -> None:
     assert summary["gap_hours"] == -40
     assert summary["hours_for_new_business"] == 0
     assert summary["answer"].startswith("No: the policy asks 70 h and the team has 30 h")
-    assert "key_account_manager short by 30 h (needs 50 h, has 20 h)" in summary["answer"]
-    assert "account_manager short by 10 h" in summary["answer"]
+    assert "key account manager short by 30 h (needs 50 h, has 20 h)" in summary["answer"]
+    assert ": account manager short by 10 h" in summary["answer"]
 
 
 def test_a_role_short_while_the_total_fits_is_not_a_yes() -> None:
@@ -125,7 +126,7 @@ def test_a_role_short_while_the_total_fits_is_not_a_yes() -> None:
     summary, _, _ = capacity_summary(frame(), service=service, window=WINDOW)
     assert summary["can_serve_policy"] is False
     assert summary["answer"].startswith("Not as staffed")
-    assert "key_account_manager short by 10 h" in summary["answer"]
+    assert "key account manager short by 10 h" in summary["answer"]
 
 
 def test_owners_outside_the_team_and_missing_owners_are_warned() -> None:
@@ -139,12 +140,59 @@ def test_owners_outside_the_team_and_missing_owners_are_warned() -> None:
     assert any("1 customer(s) have no owner" in w for w in warnings)
 
 
-def test_no_team_hours_means_no() -> None:
-    service = service_settings()
-    service = service.model_copy(update={"team": []})
-    summary, _, _ = capacity_summary(frame(), service=service, window=WINDOW)
+def test_without_a_team_capacity_is_inferred_from_the_owners() -> None:
+    # No team of its own: ann, bob and zed count as one person each at the default hours:
+    # 40 h x 60% x (46 / 52 weeks of the window's 4 weeks) = 84.92 h each.
+    service = service_settings().model_copy(update={"team": []})
+    summary, details, warnings = capacity_summary(frame(), service=service, window=WINDOW)
+    each = 40 * 0.6 * 4 * 46 / 52
+    assert summary["team_source"] == "inferred"
+    assert summary["assumed_hours_per_person"] == pytest.approx(each, abs=0.01)
+    assert summary["hours_available"] == pytest.approx(3 * each, abs=0.01)
+    people = details["capacity_by_person"].set_index("person")
+    assert people.loc["ann", "available_hours"] == pytest.approx(each)
+    # ann's accounts need 50 h < 84.9 h: nobody is short, the total fits
+    assert summary["can_serve_policy"] is True
+    assert summary["answer"].startswith("Inferred from the book, not from a team in the policy")
+    assert (
+        "3 owner(s), assumed to give 85 h each over the window (40 h a week" in (summary["answer"])
+    )
+    assert "service.team" in summary["answer"]
+    # per role the book says nothing about who has which role: hours required only
+    roles = details["capacity_by_role"]
+    assert roles["available_hours"].isna().all()
+    assert warnings == []
+
+
+def test_an_inferred_owner_carrying_more_than_their_hours_is_named() -> None:
+    service = service_settings().model_copy(update={"team": []})
+    summary, _, _ = capacity_summary(
+        frame(required=(60, 40, 10, 5, 5)), service=service, window=WINDOW
+    )
     assert summary["can_serve_policy"] is False
-    assert "gives no customer hours" in summary["answer"]
+    assert summary["short_people"] == ["ann"]
+    assert "ann short by 15 h (needs 100 h, has 85 h)" in summary["answer"]
+
+
+def test_the_built_in_placeholder_team_is_never_judged() -> None:
+    placeholder = ServiceSettings()  # the built-in team: role groups nobody has named
+    no_owners = frame().assign(owner=None)
+    summary, _, _ = capacity_summary(no_owners, service=placeholder, window=WINDOW)
+    assert summary["team_source"] == "unknown"
+    assert summary["can_serve_policy"] is None
+    assert summary["hours_available"] is None and summary["utilisation"] is None
+    assert summary["answer"].startswith("Unknown — add your team")
+    assert "No:" not in summary["answer"]
+    assert summary["per_person"] == []
+    with_owners, _, _ = capacity_summary(frame(), service=placeholder, window=WINDOW)
+    assert with_owners["team_source"] == "inferred"
+
+
+def test_short_roles_are_named_in_plain_words() -> None:
+    service = service_settings(ann_hours=20, bob_hours=60)
+    summary, _, _ = capacity_summary(frame(), service=service, window=WINDOW)
+    assert summary["team_source"] == "policy"
+    assert summary["short_roles"] == ["key account manager"]
 
 
 def test_capacity_and_effort_charts_render_to_vega_lite() -> None:
@@ -162,3 +210,13 @@ def test_capacity_and_effort_charts_render_to_vega_lite() -> None:
     assert tier["mark"]["type"] == "bar"
     scatter = effort_vs_entitlement(f).to_dict()
     assert len(scatter["layer"]) == 2
+
+
+def test_without_an_effort_log_realigning_is_unknown_not_zero_hours() -> None:
+    unknown = frame().assign(alignment=None)  # no activities: nobody over- or under-served
+    summary, _, _ = capacity_summary(unknown, service=service_settings(), window=WINDOW)
+    assert summary["hours_freed_by_realigning"] is None
+    assert summary["hours_spent"] is None
+    assert "frees" not in summary["answer"]
+    assert not re.search(r"(?<![\d,])0 h", summary["answer"])
+    assert summary["answer"].startswith("Yes: the policy asks 70 h of the team's 160 h")

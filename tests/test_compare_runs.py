@@ -121,3 +121,35 @@ def test_migration_matrix_chart_has_one_cell_per_pair() -> None:
     (values,) = spec["datasets"].values()
     assert len(values) == matrix.size
     assert sum(v["customers"] for v in values) == 5
+
+
+def test_tiers_follow_the_policy_order_not_the_alphabet(tmp_path: Path) -> None:
+    order = ["strategic", "growth", "core", "transactional"]
+    for name, frame in (("a", run_a()), ("b", run_b())):
+        (tmp_path / name).mkdir()
+        frame.to_parquet(tmp_path / name / "scorecard.parquet")
+        tiers = {t: {"customers": 1} for t in order}  # portfolio.json keeps the policy order
+        (tmp_path / name / "portfolio.json").write_text(json.dumps({"tiers": tiers}))
+    result = compare_runs(tmp_path / "a", tmp_path / "b")
+    assert list(result.migration.index) == ["strategic", "growth", "core", ABSENT]
+    assert list(result.migration.columns) == ["strategic", "core"]
+    assert list(result.by_tier["tier"]) == ["strategic", "growth", "core"]
+
+
+def test_compare_tables_fit_80_columns_without_cutting_cells(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tierwise.cli import app
+
+    for name, frame in (("a", run_a()), ("b", run_b())):
+        (tmp_path / name).mkdir()
+        big = frame.assign(net_profit=frame["net_profit"] * 1e6, cev=frame["cev"] * 1e6)
+        big.to_parquet(tmp_path / name / "scorecard.parquet")
+        (tmp_path / name / "run.json").write_text("{}")
+    result = CliRunner().invoke(
+        app, ["compare", str(tmp_path / "a"), str(tmp_path / "b")], env={"COLUMNS": "80"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+    assert "1.00B" in result.output and "100.00M" in result.output  # amounts in one piece

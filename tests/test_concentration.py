@@ -19,7 +19,7 @@ from tierwise.metrics.concentration import (
     portfolio_profit_figures,
     whale_curve,
 )
-from tierwise.report.charts.profit import profit_charts
+from tierwise.report.charts.profit import profit_charts, whale_chart, whale_curve_money
 
 
 def portfolio(
@@ -61,6 +61,29 @@ def test_whale_curve_without_profit_has_no_percentages() -> None:
     assert w["peak_profit"] == 0 and w["peak_pct_of_total_profit"] is None
     assert w["top20_profit_share"] is None and w["loss_makers"] == 2
     json.dumps(w)
+
+
+def test_a_book_that_loses_money_still_gets_its_whale_curve_in_money() -> None:
+    # Sorted most profitable first: 8, 2, -1, -30: running totals 8, 10, 9, -21.
+    w = whale_curve(portfolio([-1.0, 8.0, -30.0, 2.0]))
+    assert w["curve"]["value"] == [0.0, 8.0, 10.0, 9.0, -21.0]
+    assert all(v is None for v in w["curve"]["value_share"][1:])  # shares of -21 mean nothing
+    frame = whale_curve_money(w)
+    assert frame["profit"].tolist() == [0.0, 8.0, 10.0, 9.0, -21.0]
+    spec = whale_chart(w, "GBP").to_dict()
+    data = spec["datasets"]
+    drawn = next(rows for rows in data.values() if len(rows) == 5)
+    assert [r["profit"] for r in drawn] == [0.0, 8.0, 10.0, 9.0, -21.0]
+    assert "Cumulative net profit (GBP)" in json.dumps(spec)
+    assert "below zero" in json.dumps(spec["title"])
+
+
+def test_the_money_curve_of_an_older_run_comes_from_its_shares() -> None:
+    old = {
+        "total_profit": 100.0,
+        "curve": {"customer_share": [0, 0.5, 1], "value_share": [0, 1.5, 1]},
+    }
+    assert whale_curve_money(old)["profit"].tolist() == [0.0, 150.0, 100.0]
 
 
 @settings(max_examples=20, deadline=None)
@@ -188,6 +211,6 @@ def test_profit_charts_build_valid_vega_lite() -> None:
         spec = chart.to_dict()  # validates against the Vega-Lite schema
         assert "$schema" in spec
     whale = charts["whale"].to_dict()
-    assert len(whale["layer"]) == 3  # curve, the 100% line, the peak
+    assert len(whale["layer"]) == 4  # curve, the zero line, the total line, the peak
     effort = charts["effort_vs_profit"].to_dict()
     assert effort["title"]["subtitle"] == [figures["effort_vs_profit"]["sentence"]]

@@ -8,6 +8,7 @@ the page must need none. A full-page screenshot goes to test-artifacts/.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -35,6 +36,34 @@ ARGS = [
 MARKS = ", ".join(f"svg .role-mark {shape}" for shape in ("path", "line", "text", "rect"))
 
 pytestmark = pytest.mark.web
+
+#: What a reader sees: the page's text without <code> (file and column references on
+#: purpose) and the text drawn inside the charts (axis titles, labels, legends).
+VISIBLE_TEXT = """() => {
+    const main = document.querySelector('main').cloneNode(true);
+    main.querySelectorAll('code, script').forEach(el => el.remove());
+    const drawn = Array.from(document.querySelectorAll('main svg text')).map(t => t.textContent);
+    return main.innerText + '\\n' + drawn.join('\\n');
+}"""
+#: Field names of the scorecard and policy that must never reach a reader's eye.
+FIELD_NAMES = (
+    "over_served",
+    "under_served",
+    "account_manager",
+    "key_account_manager",
+    "inside_sales",
+    "customer_service",
+    "strategic_score",
+    "value_to_us",
+    "value_to_client",
+    "relationship_trend",
+    "relationship_level",
+    "level_alert",
+    "net_profit",
+    "effort_hours",
+    "entitled_hours",
+    "can_serve_policy",
+)
 
 
 def _chromium() -> Path:
@@ -92,6 +121,7 @@ def browser_page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
                     canvas: el.querySelectorAll('canvas').length,
                 })); }"""
             )
+            seen["visible_text"] = page.evaluate(VISIBLE_TEXT)
             ARTIFACTS.mkdir(exist_ok=True)
             shot = ARTIFACTS / "report-tiny-run.png"
             page.screenshot(path=str(shot), full_page=True)
@@ -123,3 +153,12 @@ def test_every_chart_draws_marks(browser_page: dict) -> None:
 def test_screenshot_is_saved_as_an_artefact(browser_page: dict) -> None:
     shot = browser_page["screenshot"]
     assert shot.is_file() and shot.stat().st_size > 50_000
+
+
+def test_visible_text_has_no_field_names_and_no_missing_values(browser_page: dict) -> None:
+    text = browser_page["visible_text"]
+    assert "The book at a glance" in text and "Hours over the window" in text  # page + charts
+    shown = [name for name in FIELD_NAMES if name in text]
+    assert shown == []
+    for word in ("NaN", "None", "undefined", "null"):
+        assert not re.search(rf"\b{word}\b", text), word

@@ -563,7 +563,7 @@ def test_takeaways_quote_the_numbers_of_portfolio_json(tiny_report: tuple[Path, 
     # levels: 2 of 5 good for both, 1 of 5 for neither, 2 alerts
     assert t["relationship_matrix"] == (
         "2 customers (40%) are good for both sides and 1 (20%) good for neither; "
-        "2 deteriorating accounts are sliding toward level 4."
+        "2 deteriorating accounts are at or close to level 4."
     )
     # strategic: 1 of 5 customers, 200 of 250 profit, 10 of 100 hours
     assert t["tiers"] == (
@@ -576,15 +576,16 @@ def test_takeaways_quote_the_numbers_of_portfolio_json(tiny_report: tuple[Path, 
     )
     assert (
         t["capacity"]
-        == "The policy asks 75 h against 60 h available (125%): the team is short by 15 h."
+        == "The policy asks 75 h against 60 h available from the team (125%): short by 15 h; "
+        "short of hours: key account manager."
     )
     assert t["capacity_by_tier"] == (
         "The transactional tier gets 35 h where the policy asks 5 h; "
         "the strategic tier gets 10 h of the 40 h it should."
     )
     assert t["clv_tracking"] == (
-        "Pareto/NBD was chosen by lowest holdout rmse: over the holdout it predicted 104 repeat "
-        "purchases against 100 made (+4%)."
+        "Pareto/NBD was chosen by lowest holdout RMSE (1.40): over the holdout it predicted 104 "
+        "repeat purchases against 100 made (+4%)."
     )
     assert t["data_quality"] == (
         "10 of 1,200 rows read (0.8%) were quarantined, most for “unparseable date” (7); "

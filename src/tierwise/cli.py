@@ -241,8 +241,14 @@ def _print_summary(result: Any, run_dir: Path) -> None:
             "[dim]Policy: the built-in default "
             "(`tierwise policy init FILE` writes it to edit).[/dim]"
         )
-    for warning in result.book.warnings:
-        out.print(f"[yellow]! {warning}[/yellow]")
+    else:
+        out.print(f"[dim]Policy: {result.policy_source}[/dim]", highlight=False)
+    fit = p.get("cost_fit")
+    if fit:
+        out.print(f"[bold yellow]! {fit['message']}[/bold yellow]", highlight=False)
+    for warning in dict.fromkeys([*result.book.warnings, *p.get("warnings", [])]):
+        if not fit or warning != fit["message"]:
+            out.print(f"[yellow]! {warning}[/yellow]", highlight=False)
     out.print(f"\nRun written to [bold]{run_dir}[/bold]; open {run_dir / 'report.html'}")
 
 
@@ -269,9 +275,11 @@ def _headlines(p: dict[str, Any]) -> list[str]:
     sentence = (p.get("effort_vs_profit") or {}).get("sentence")
     if sentence:
         lines.append(str(sentence))
-    answer = (p.get("capacity") or {}).get("answer")
-    if answer:
-        lines.append("capacity: " + str(answer).split(". ")[0])
+    from tierwise.report.takeaways import capacity_headline
+
+    capacity = capacity_headline(p.get("capacity"))
+    if capacity:
+        lines.append("capacity: " + capacity)
     return lines
 
 
@@ -391,7 +399,7 @@ def validate(
         from tierwise.pipeline import read_book_under_policy
         from tierwise.policy.io import load_policy
 
-        resolved, _ = load_policy(policy)
+        resolved, _ = load_policy(policy, book=book)
         mapping = _mapping(map_, date_format, decimal_comma, where, table)
         status = None if quiet else err.status("reading and validating the book")
         if status:
@@ -435,13 +443,25 @@ def generate(
             rows = ", ".join(f"{n:,} {t}" for t, n in summary.rows.items() if t != "truth")
             out.print(
                 f"Book written to [bold]{out_dir}[/bold]: {rows}; "
-                f"{summary.start} .. {summary.end}. Analyse it with `tierwise analyze {out_dir}`."
+                f"{summary.start} .. {summary.end}; its team is in {out_dir / 'policy.yaml'}. "
+                f"Analyse it with `tierwise analyze {out_dir}`."
             )
 
     _run(body)
 
 
 def _generate(out_dir: Path, customers: int, seed: int, lines: float | None, quiet: bool) -> Any:
+    """Generate the book, then write its team as policy.yaml in it (``analyze`` uses it)."""
+    from tierwise.demo.policy import write_book_policy
+
+    summary = _generate_book(out_dir, customers, seed, lines, quiet)
+    write_book_policy(out_dir)
+    return summary
+
+
+def _generate_book(
+    out_dir: Path, customers: int, seed: int, lines: float | None, quiet: bool
+) -> Any:
     from tierwise.demo import generate_book
 
     kwargs: dict[str, Any] = {"customers": customers, "seed": seed}
@@ -622,9 +642,9 @@ def compare(
         table = Table(
             title=f"Tier migration: rows {run_a.name} -> columns {run_b.name}", title_justify="left"
         )
-        table.add_column("from \\ to")
+        table.add_column("from \\ to", overflow="fold")
         for column in matrix.columns:
-            table.add_column(str(column), justify="right")
+            table.add_column(str(column), justify="right", overflow="fold")
         for index, row in matrix.iterrows():
             table.add_row(str(index), *[f"{int(v):,}" for v in row])
         out.print(table)
@@ -657,14 +677,40 @@ def compare(
 
 
 def _frame_table(title: str, frame: Any) -> Table:
-    table = Table(title=title, title_justify="left")
+    """A comparison table that fits 80 columns without cutting a cell: plain two-line
+    headers ('net profit' over 'A'), short amounts ('70.0M'), numbers never wrapped."""
+    table = Table(title=title, title_justify="left", padding=(0, 0, 0, 1), show_edge=False)
     for column in frame.columns:
+        numeric = frame[column].dtype.kind in "fi"
         table.add_column(
-            str(column), justify="right" if frame[column].dtype.kind in "fi" else "left"
+            _plain_header(str(column)),
+            justify="right" if numeric else "left",
+            no_wrap=numeric,
+            overflow="fold",
         )
     for _, row in frame.iterrows():
-        table.add_row(*[f"{v:,.1f}" if isinstance(v, float) else str(v) for v in row])
+        table.add_row(*[_cell(v) for v in row])
     return table
+
+
+def _cell(value: Any) -> str:
+    """A comparison cell: '—' for missing, short amounts for large figures."""
+    from tierwise.report.takeaways import money
+
+    if isinstance(value, float):
+        if value != value:
+            return "—"
+        return money(value).replace("−", "-") if abs(value) >= 1e4 else f"{value:,.0f}"
+    return str(value)
+
+
+def _plain_header(name: str) -> str:
+    """'net_profit_a' -> 'net profit' over 'A'; 'cev' -> 'CEV'; 'entitled_hours_b' -> 'hours'."""
+    run = ""
+    if name.endswith(("_a", "_b")):
+        name, run = name[:-2], "\n" + name[-1].upper()
+    words = {"cev": "CEV", "entitled_hours": "hours", "hours_change": "hours\nchange"}
+    return words.get(name, name.replace("_", " ")) + run
 
 
 def _require_run(run: Path) -> None:

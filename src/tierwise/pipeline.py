@@ -25,6 +25,7 @@ from tierwise.book.mapping import BookMapping, MapOption, WhereOption, mapping_f
 from tierwise.clv.stage import lifetime_value
 from tierwise.errors import InputError
 from tierwise.metrics.concentration import portfolio_profit_figures
+from tierwise.metrics.cost_fit import cost_fit
 from tierwise.metrics.cost_to_serve import activity_issues
 from tierwise.metrics.facts import customer_facts
 from tierwise.metrics.profitability import customer_profitability
@@ -128,8 +129,9 @@ def analyze(
 ) -> AnalysisResult:
     """Analyse a book (a path, URL or an already read ``Book``) under a policy.
 
-    ``policy`` may be a ``Policy``, a path to a policy file, or None for the built-in
-    default. ``as_of`` (a date or "YYYY-MM-DD") defaults to the day after the last
+    ``policy`` may be a ``Policy``, a path to a policy file, or None: then a
+    ``policy.yaml`` in the book's folder (as ``tierwise generate`` writes), else the
+    built-in default. ``as_of`` (a date or "YYYY-MM-DD") defaults to the day after the last
     accepted transaction. ``preset``, ``map``, ``where``, ``tables`` and ``date_format``
     are the CLI's mapping options (``--map amount='Qty * Price'`` is
     ``map={"amount": "Qty * Price"}``); they apply when ``book`` is read here.
@@ -149,7 +151,7 @@ def analyze(
     if isinstance(policy, Policy):
         resolved_policy, policy_source = policy, "given as a Policy object"
     else:
-        resolved_policy, policy_source = load_policy(policy)
+        resolved_policy, policy_source = load_policy(policy, book=book)
     watch = Stopwatch(progress, total_stages=len(STAGES) + (0 if isinstance(book, Book) else 1))
     if not isinstance(book, Book):
         with watch.stage("read and validate"):
@@ -233,6 +235,10 @@ def analyze(
 
     with watch.stage("portfolio figures"):
         portfolio = {**_totals(scorecard), **portfolio_profit_figures(scorecard), **portfolio}
+        fit = cost_fit(scorecard, resolved_policy.costs)
+        if fit is not None:
+            portfolio["cost_fit"] = fit
+            portfolio["warnings"] = [fit["message"], *portfolio.get("warnings", [])]
 
     with watch.stage("scorecard"):
         arrow = _ordered(scorecard).to_pyarrow()

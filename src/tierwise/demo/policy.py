@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 from tierwise.errors import InputError
 from tierwise.policy.schema import Policy
 
+DEMO_CURRENCY = "EUR"
 CUSTOMER_SHARE = 0.75  # a sales person's time spent on customers, the rest on internal work
 
 
@@ -25,9 +26,21 @@ def demo_policy(book_dir: str | Path) -> Policy:
         )
     team = pq.read_table(path).to_pylist()
     base = Policy().model_dump()
+    base["analysis"]["currency"] = DEMO_CURRENCY  # the generator writes every amount in it
     base["costs"]["owner_roles"] = {row["owner"]: row["role"] for row in team}
     base["service"]["team"] = [
         {"name": row["owner"], "role": row["role"], "customer_share": CUSTOMER_SHARE}
         for row in team
     ]
     return Policy.model_validate(base)
+
+
+def write_book_policy(book_dir: str | Path) -> Path:
+    """Write the demo's policy as ``policy.yaml`` in the book folder, where ``analyze``
+    finds it: an analysis of the generated book is judged against its own team."""
+    from tierwise.policy.io import BOOK_POLICY, policy_yaml
+
+    path = Path(book_dir) / BOOK_POLICY
+    note = "The demo book's policy: the default, with the team of this generated book."
+    path.write_text(policy_yaml(demo_policy(book_dir), note), encoding="utf-8")
+    return path

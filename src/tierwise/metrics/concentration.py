@@ -83,7 +83,7 @@ def _curve(r: ir.Table, points: int, keep: ir.BooleanValue | None = None) -> dic
         chosen = chosen | keep
     frame = r.filter(chosen).select("rank", "cum", "n", "total").order_by("rank").execute()
     if frame.empty:
-        return {"customer_share": [0.0], "value_share": [0.0]}
+        return {"customer_share": [0.0], "value_share": [0.0], "value": [0.0]}
     n = float(frame["n"].iloc[0])
     total = float(frame["total"].iloc[0])
     xs = [0.0, *[round(k / n, 6) for k in frame["rank"]]]
@@ -91,7 +91,9 @@ def _curve(r: ir.Table, points: int, keep: ir.BooleanValue | None = None) -> dic
         ys = [0.0, *[round(c / total, 6) for c in frame["cum"]]]
     else:
         ys = [0.0, *[None for _ in frame["cum"]]]
-    return {"customer_share": xs, "value_share": ys}
+    # the running total itself, in money: the only curve there is when the total is <= 0
+    values = [0.0, *[round(float(c), 2) for c in frame["cum"]]]
+    return {"customer_share": xs, "value_share": ys, "value": values}
 
 
 def _top_share_rank(n: int) -> int:
@@ -160,7 +162,7 @@ def whale_curve(scorecard: Scorecard, points: int = CURVE_POINTS) -> dict[str, A
         "curve": (
             _curve(r, points, keep=r.rank == at_peak)
             if n
-            else {"customer_share": [0.0], "value_share": [0.0]}
+            else {"customer_share": [0.0], "value_share": [0.0], "value": [0.0]}
         ),
     }
 

@@ -16,7 +16,12 @@ import pandas as pd
 import pyarrow as pa
 
 from tierwise.errors import InputError, PolicyError
-from tierwise.policy.capacity import capacity_summary, json_records
+from tierwise.policy.capacity import (
+    capacity_summary,
+    json_records,
+    no_team_optimisation,
+    team_basis,
+)
 from tierwise.policy.optimise import optimise_strategic_tier
 from tierwise.policy.service import DAYS_PER_MONTH, ServiceSettings
 from tierwise.window import Window
@@ -346,10 +351,14 @@ def align_service(
         frame[["hours_gap", "money_at_stake"]] = float("nan")
         frame["cadence_missed"] = pd.array([pd.NA] * len(frame), dtype="boolean")
         warnings.append(NO_ACTIVITIES)
+    basis = team_basis(service, frame)
     capacity, capacity_details, capacity_warnings = capacity_summary(
-        frame, service=service, window=window, activities=activities
+        frame, service=service, window=window, activities=activities, basis=basis
     )
-    optimised, optimised_detail = optimise_strategic_tier(frame, service=service, window=window)
+    if basis.source == "policy":
+        optimised, optimised_detail = optimise_strategic_tier(frame, service=service, window=window)
+    else:
+        optimised, optimised_detail = no_team_optimisation(service, basis), pd.DataFrame()
     scores = frame[list(ALIGNMENT_COLUMNS)].reset_index(drop=True)
     chart_cols = ["customer_id", "name", "owner", "tier", "effort_hours", "entitled_hours"]
     chart_cols += ["hours_gap", "alignment", "money_at_stake", "cadence_missed"]

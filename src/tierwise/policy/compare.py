@@ -8,6 +8,8 @@ results come back as pandas.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,11 +95,18 @@ def _paired(a: ir.Table, b: ir.Table) -> ir.Table:
     )
 
 
-def _migration(pairs: ir.Table) -> pd.DataFrame:
+def _in_order(names: Any, tiers: Sequence[str]) -> list[Any]:
+    """Tier names in the policy's order (most served first); others after, by name."""
+    rank = {t: i for i, t in enumerate(tiers)}
+    return sorted(names, key=lambda n: (rank.get(n, len(rank)), str(n)))
+
+
+def _migration(pairs: ir.Table, tiers: Sequence[str] = ()) -> pd.DataFrame:
     counts = pairs.group_by(["tier_a", "tier_b"]).aggregate(customers=pairs.count()).execute()
     matrix = counts.pivot_table(
         index="tier_a", columns="tier_b", values="customers", fill_value=0, aggfunc="sum"
     )
+    matrix = matrix.loc[_in_order(matrix.index, tiers), _in_order(matrix.columns, tiers)]
     return matrix.astype("int64").rename_axis(index="tier_a", columns="tier_b")
 
 
@@ -121,11 +130,19 @@ def _side_by_side(a: ir.Table, b: ir.Table, key: str, keep: list[str]) -> pd.Dat
     return merged.sort_values(key).reset_index(drop=True)
 
 
-def compare_scorecards(a: ir.Table, b: ir.Table, *, limit: int = 50) -> RunComparison:
-    """Compare two scorecards (baseline ``a``, alternative ``b``) customer by customer."""
+def compare_scorecards(
+    a: ir.Table, b: ir.Table, *, limit: int = 50, tiers: Sequence[str] = ()
+) -> RunComparison:
+    """Compare two scorecards (baseline ``a``, alternative ``b``) customer by customer.
+
+    ``tiers`` is the policy's order of tiers (most served first): the migration matrix
+    and the per-tier table follow it rather than the alphabet.
+    """
     sa, sb = _standard(a, "A"), _standard(b, "B")
     pairs = _paired(sa, sb)
     by_tier = _side_by_side(sa, sb, "tier", ["customers", "net_profit", "cev"])
+    order = {t: i for i, t in enumerate(_in_order(by_tier["tier"], tiers))}
+    by_tier = by_tier.sort_values("tier", key=lambda c: c.map(order)).reset_index(drop=True)
     people = _side_by_side(sa, sb, "owner", ["customers", "entitled_hours"])
     people = people.rename(columns={"owner": "person"})
     hours = ["entitled_hours_a", "entitled_hours_b"]
@@ -139,7 +156,7 @@ def compare_scorecards(a: ir.Table, b: ir.Table, *, limit: int = 50) -> RunCompa
     ).mutate(hours_change=delta)
     changed_frame = changed.order_by([ibis.desc(changed.hours_change.abs()), "customer_id"])
     changed_frame = changed_frame.execute()
-    migration = _migration(pairs)
+    migration = _migration(pairs, tiers)
     moved = int(changed.filter(changed.tier_a != changed.tier_b).count().execute())
     summary = {
         "customers_a": int(sa.count().execute()),
@@ -180,4 +197,17 @@ def compare_runs(run_a: Path | str, run_b: Path | str, *, limit: int = 50) -> Ru
     """Compare two run folders: ``run_a`` is the baseline, ``run_b`` the alternative."""
     path_a, path_b = _scorecard_of(Path(run_a), "A"), _scorecard_of(Path(run_b), "B")
     con = ibis.duckdb.connect()
-    return compare_scorecards(con.read_parquet(path_a), con.read_parquet(path_b), limit=limit)
+    tiers = list(dict.fromkeys([*_tier_order(Path(run_a)), *_tier_order(Path(run_b))]))
+    return compare_scorecards(
+        con.read_parquet(path_a), con.read_parquet(path_b), limit=limit, tiers=tiers
+    )
+
+
+def _tier_order(run: Path) -> list[str]:
+    """The run's tiers in its policy's order (portfolio.json keeps them in that order)."""
+    try:
+        portfolio = json.loads((run / "portfolio.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    tiers = portfolio.get("tiers") if isinstance(portfolio, dict) else None
+    return [str(t) for t in tiers] if isinstance(tiers, dict) else []

@@ -16,16 +16,33 @@ from tierwise.errors import PolicyError, plain_message
 from tierwise.policy.schema import Policy
 
 DEFAULT_SOURCE = "built-in default policy"
+#: The policy file a book folder may carry (``tierwise generate`` writes the demo team there).
+BOOK_POLICY = "policy.yaml"
+BESIDE_BOOK = " (found in the book's folder)"
 
 
-def load_policy(path: str | Path | None) -> tuple[Policy, str]:
+def policy_in_book(book: object) -> Path | None:
+    """``policy.yaml`` inside a book folder, if the book is a folder that has one."""
+    if not isinstance(book, (str, Path)) or "://" in str(book):
+        return None
+    path = Path(book) / BOOK_POLICY
+    return path if path.is_file() else None
+
+
+def load_policy(path: str | Path | None, *, book: object = None) -> tuple[Policy, str]:
     """The policy in ``path`` (or the built-in default), and a label saying which it is.
 
-    Every problem is collected and raised at once in a ``PolicyError`` naming each key,
-    the value seen and the fix, so an invalid policy never half-applies.
+    Without ``path``, a ``policy.yaml`` in the folder of ``book`` is used when there is
+    one, and the label says it was found there. Every problem is collected and raised at
+    once in a ``PolicyError`` naming each key, the value seen and the fix, so an invalid
+    policy never half-applies.
     """
     if path is None:
-        return Policy(), DEFAULT_SOURCE
+        found = policy_in_book(book)
+        if found is None:
+            return Policy(), DEFAULT_SOURCE
+        policy, source = load_policy(found)
+        return policy, source + BESIDE_BOOK
     path = Path(path)
     if not path.is_file():
         raise PolicyError(

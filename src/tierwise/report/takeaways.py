@@ -9,8 +9,31 @@ Every function returns ``None`` when its figures are absent, never a boilerplate
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
+
+#: The book's currency (ISO code) for the report being built; "" when not known.
+CURRENCY: ContextVar[str] = ContextVar("tierwise_report_currency", default="")
+SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥"}
+
+
+@contextmanager
+def currency(code: str | None) -> Iterator[None]:
+    """Within the block, ``money`` writes amounts in ``code`` (e.g. 'GBP' -> '£1.2k')."""
+    token = CURRENCY.set((code or "").upper())
+    try:
+        yield
+    finally:
+        CURRENCY.reset(token)
+
+
+def currency_label() -> str:
+    """The currency as an axis unit: '£', 'CHF', or '' when the book does not say."""
+    code = CURRENCY.get()
+    return SYMBOLS.get(code, code)
+
 
 LEVEL_NAMES: dict[str, str] = {
     "1": "good for both sides",
@@ -54,11 +77,14 @@ def share(x: Any) -> str:
 
 
 def money(x: Any) -> str:
-    """Amounts in the book currency, short: 1,066,605 -> '1.07M', 319,981 -> '320k'."""
+    """Amounts in the book currency, short: 1,066,605 -> '£1.07M', 319,981 -> '£320k'."""
     f = _number(x)
     if f is None:
         return "—"
+    code = CURRENCY.get()
+    unit = SYMBOLS.get(code, f"{code} " if code else "")
     sign = "−" if f < 0 else ""
+    sign += unit
     a = abs(f)
     if a >= 1e9:
         return f"{sign}{a / 1e9:.2f}B"
@@ -169,12 +195,15 @@ def levels_takeaway(
     )
     alerts = _number((relationship or {}).get("alerts"))
     if alerts:
-        text += f"; {count(alerts)} deteriorating accounts are sliding toward level 4"
+        text += f"; {count(alerts)} deteriorating accounts are at or close to level 4"
     return text + "."
 
 
-def tiers_takeaway(tiers: Mapping[str, Mapping[str, Any]] | None) -> str | None:
-    """The first (most served) tier's share of customers, of net profit and of hours."""
+def tiers_takeaway(
+    tiers: Mapping[str, Mapping[str, Any]] | None, *, effort_known: bool = True
+) -> str | None:
+    """The first (most served) tier's share of customers, of net profit and of hours
+    (hours only when an effort log exists: unknown is not zero)."""
     if not tiers:
         return None
     totals = {
@@ -192,7 +221,7 @@ def tiers_takeaway(tiers: Mapping[str, Mapping[str, Any]] | None) -> str | None:
         )
     else:
         parts.append(f"makes {share(_ratio(first.get('revenue'), totals['revenue']))} of revenue")
-    if totals["effort_hours"] > 0:
+    if effort_known and totals["effort_hours"] > 0:
         parts.append(
             f"takes {share(_ratio(first.get('effort_hours'), totals['effort_hours']))} of the hours"
         )
@@ -250,32 +279,116 @@ def alignment_takeaway(alignment: Mapping[str, Any] | None) -> str | None:
     return text + "."
 
 
+def _short_roles(capacity: Mapping[str, Any]) -> list[str]:
+    """The roles short of hours, from the capacity block (older runs: from ``per_role``)."""
+    if capacity.get("short_roles") is not None:
+        return [str(r) for r in capacity["short_roles"]]
+    return [
+        str(r.get("role")).replace("_", " ")
+        for r in capacity.get("per_role") or []
+        if (_number(r.get("gap_hours")) or 0.0) < 0
+    ]
+
+
 def capacity_takeaway(capacity: Mapping[str, Any] | None) -> str | None:
-    """Whether the team can carry the policy: hours required against hours available."""
+    """Whether the team can carry the policy: hours required against hours available.
+
+    A verdict only about a team that exists: the policy's own, or one inferred from the
+    book's owners (and then it says so); with neither, the answer is "unknown".
+    """
     if not capacity or _number(capacity.get("hours_required")) is None:
         return None
     required = _number(capacity["hours_required"]) or 0.0
+    source = capacity.get("team_source", "policy")
+    if source == "unknown":
+        return (
+            f"The policy asks {hours(required)} over the window; whether the team can carry "
+            "it is unknown until the policy lists the team (service.team)."
+        )
     available = _number(capacity.get("hours_available")) or 0.0
     if available <= 0:
         return f"The policy asks {hours(required)} and the policy's team lists no customer hours."
+    who = (
+        f"the {count(len(capacity.get('per_person') or []))} owners named in the book "
+        f"(assumed {hours(capacity.get('assumed_hours_per_person'))} each)"
+        if source == "inferred"
+        else "the team"
+    )
     ratio = required / available
     if required > available:
         text = (
-            f"The policy asks {hours(required)} against {hours(available)} available "
-            f"({share(ratio)}): the team is short by {hours(required - available)}"
+            f"The policy asks {hours(required)} against {hours(available)} available from "
+            f"{who} ({share(ratio)}): short by {hours(required - available)}"
         )
     else:
         text = (
-            f"The policy asks {hours(required)} of the team's {hours(available)} "
+            f"The policy asks {hours(required)} of the {hours(available)} of {who} "
             f"({share(ratio)}), leaving {hours(available - required)} for new business"
         )
-        if capacity.get("can_serve_policy") is False:
-            text += ", but some roles are short"
+    roles = _short_roles(capacity) if source == "policy" else []
+    people = [str(x) for x in capacity.get("short_people") or []] if source == "inferred" else []
+    if roles:
+        text += ("; " if required > available else ", but ") + (
+            f"short of hours: {', '.join(roles)}"
+        )
+    elif people:
+        text += ("; " if required > available else ", but ") + (
+            f"{count(len(people))} owner(s) carry more than their hours"
+        )
     return text + "."
 
 
-def tier_hours_takeaway(per_tier: Sequence[Mapping[str, Any]] | None) -> str | None:
-    """The tiers whose practice is furthest from the policy, above and below it."""
+def capacity_verdict(capacity: Mapping[str, Any] | None) -> tuple[str, str, str] | None:
+    """The headline card: (answer, detail, tone); the detail names the short roles."""
+    if not capacity or _number(capacity.get("hours_required")) is None:
+        return None
+    source = capacity.get("team_source", "policy")
+    if source == "unknown":
+        return (
+            "Unknown",
+            f"add your team (service.team): the policy asks {hours(capacity['hours_required'])}",
+            "warn",
+        )
+    ok = capacity.get("can_serve_policy")
+    use = capacity.get("utilisation")
+    detail = f"policy needs {share(use)} of hours" if use is not None else "no team hours"
+    roles = _short_roles(capacity) if source == "policy" else []
+    if roles:
+        detail += f"; short: {', '.join(roles)}"
+    people = capacity.get("short_people") or []
+    if source == "inferred":
+        detail += f"; team inferred from {count(len(capacity.get('per_person') or []))} owners"
+        if people:
+            detail += f", {count(len(people))} short"
+    return ("Yes" if ok else "No", detail, "good" if ok else "bad")
+
+
+def capacity_headline(capacity: Mapping[str, Any] | None) -> str | None:
+    """One line for the console: the verdict and what it rests on."""
+    verdict = capacity_verdict(capacity)
+    if verdict is None:
+        return None
+    answer, detail, _ = verdict
+    return f"{answer} — {detail}"
+
+
+def tier_hours_takeaway(
+    per_tier: Sequence[Mapping[str, Any]] | None, *, effort_known: bool = True
+) -> str | None:
+    """The tiers whose practice is furthest from the policy, above and below it.
+
+    Without an effort log the hours spent are unknown, not zero: then only the hours
+    the policy asks per tier are quoted.
+    """
+    if not effort_known:
+        rows = [r for r in per_tier or [] if _number(r.get("required_hours")) is not None]
+        if not rows:
+            return None
+        top = max(rows, key=lambda r: float(r["required_hours"]))
+        return (
+            f"The policy asks most of the {top['tier']} tier ({hours(top['required_hours'])}); "
+            "the hours actually spent are unknown: the book has no activities."
+        )
     rows = [
         r
         for r in per_tier or []
@@ -306,6 +419,30 @@ def tier_hours_takeaway(per_tier: Sequence[Mapping[str, Any]] | None) -> str | N
     return text[0].upper() + text[1:] + "."
 
 
+#: Candidates whose holdout scores differ by less than this (relative) score the same.
+TIE = 0.005
+
+
+def _holdout_scores(summary: Mapping[str, Any]) -> list[float]:
+    scores = []
+    for c in summary.get("candidates") or []:
+        rmse = _number((c.get("holdout") or {}).get("rmse"))
+        if rmse is not None:
+            scores.append(rmse)
+    return scores
+
+
+def selection_words(summary: Mapping[str, Any]) -> str:
+    """How the model was chosen, in words that do not overclaim: a tie is called a tie."""
+    scores = _holdout_scores(summary)
+    selection = str(summary.get("selection") or "")
+    if "rmse" not in selection.lower() or not scores:
+        return selection.replace("rmse", "RMSE")
+    if len(scores) > 1 and max(scores) - min(scores) <= TIE * max(min(scores), 1e-12):
+        return f"candidates tie on the holdout (RMSE {min(scores):.2f})"
+    return f"lowest holdout RMSE ({min(scores):.2f})"
+
+
 def clv_takeaway(summary: Mapping[str, Any] | None, tracking: Any | None = None) -> str | None:
     """Which model was chosen and how well it predicted the holdout purchases."""
     if not summary:
@@ -325,14 +462,19 @@ def clv_takeaway(summary: Mapping[str, Any] | None, tracking: Any | None = None)
     )
     if predicted is not None and actual:
         diff = (predicted - actual) / actual
+        how = selection_words(summary)
+        lead = (
+            f"The candidate models predict the holdout equally well "
+            f"(RMSE {min(_holdout_scores(summary)):.2f}); {name} is used: over the holdout it "
+            if how.startswith("candidates tie")
+            else f"{name} was chosen by {how or 'holdout error'}: over the holdout it "
+        )
         return (
-            f"{name} was chosen by {summary.get('selection', 'holdout error')}: "
-            "over the holdout it "
-            f"predicted {count(predicted)} repeat purchases against {count(actual)} made "
-            f"({'+' if diff >= 0 else '−'}{share(abs(diff))})."
+            lead + f"predicted {count(predicted)} repeat purchases against {count(actual)} "
+            f"made ({'+' if diff >= 0 else '−'}{share(abs(diff))})."
         )
     return (
-        f"{name} was chosen by {summary.get('selection', 'fit')}; "
+        f"{name} was chosen by {selection_words(summary) or 'fit'}; "
         "no holdout was long enough to check it."
     )
 

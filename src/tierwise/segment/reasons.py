@@ -35,6 +35,25 @@ def _pts(x: pa.ChunkedArray) -> pa.ChunkedArray:
     return _int(pc.multiply(x, 100.0))
 
 
+def _pts_against(x: pa.ChunkedArray, threshold: float) -> pa.Array:
+    """Whole points out of 100 that fall on the same side of ``threshold`` as ``x`` does.
+
+    The level is decided on the exact value (``x >= threshold``); plain rounding would
+    show 0.4996 as 50/100 beside "not good for us" when the line is at 0.5. So a value
+    below the line never shows at or above it, and one at or above never shows below.
+    """
+    v = np.asarray(pc.cast(x, pa.float64()).to_numpy(zero_copy_only=False), dtype="float64")
+    line = 100.0 * threshold
+    with np.errstate(invalid="ignore"):
+        shown = np.floor(100.0 * v + 0.5)
+        below = v < threshold
+        shown = np.where(below & (shown >= line), np.ceil(line) - 1, shown)
+        shown = np.where(~below & (shown < line), np.ceil(line), shown)
+    missing = np.isnan(v)
+    ints = pa.array(np.where(missing, 0, shown).astype("int64"), mask=missing)
+    return pc.cast(ints, pa.string())
+
+
 def _int(x: pa.ChunkedArray) -> pa.ChunkedArray:
     rounded = pc.round(x, ndigits=0, round_mode="half_towards_infinity")
     return pc.cast(pc.cast(rounded, pa.int64()), pa.string())
@@ -90,8 +109,18 @@ def _spell(codes: np.ndarray, text: Callable[[int], str]) -> pa.Array:
     return pc.take(spelled, pa.array(slot[codes]))
 
 
-def reasons(table: pa.Table, objectives: Sequence[ScoredObjective]) -> pa.Array:
+def reasons(
+    table: pa.Table,
+    objectives: Sequence[ScoredObjective],
+    *,
+    good_for_us: float = 0.5,
+    good_for_client: float = 0.5,
+) -> pa.Array:
     """One short line per customer of ``table`` (the stage's table after tiering).
+
+    ``good_for_us`` and ``good_for_client`` are the level thresholds (policy
+    ``segmentation.levels``): the two values are shown rounded to the side of the line
+    the level was decided on, so the figure and the level never contradict each other.
 
     Needs ``tier, strategic_score, strategic_rank, revenue_rank, relationship_level,
     value_to_us, value_to_client, value_to_client_proxy, relationship_trend,
@@ -120,9 +149,9 @@ def reasons(table: pa.Table, objectives: Sequence[ScoredObjective]) -> pa.Array:
     )
     parts += [
         _spell(level, lambda k: f"; level {k} ({LEVEL_NAMES[k]}: value to us "),
-        _pts(_num(table, "value_to_us")),
+        _pts_against(_num(table, "value_to_us"), good_for_us),
         "/100, to the customer ",
-        _pts(_num(table, "value_to_client")),
+        _pts_against(_num(table, "value_to_client"), good_for_client),
         _spell(_flag_code(table), _flag_text(_codes(col("relationship_trend"))[1])),
     ]
     engagement = pc.add(pc.add(_num(table, "crv"), _num(table, "civ")), _num(table, "ckv"))
@@ -171,7 +200,9 @@ def _flag_code(table: pa.Table) -> np.ndarray:
     for name, _ in _RISING:
         code = code + bit * _flag(pc.greater_equal(evidence(name), DRIVER_CUT))
         bit *= 2
-    code = code + bit * _flag(table.column("level_alert"))
+    # "Sliding toward level 4" says nothing of an account already there.
+    level = pc.cast(table.column("relationship_level"), pa.int64())
+    code = code + bit * _flag(pc.and_(table.column("level_alert"), pc.not_equal(level, 4)))
     code = code + 2 * bit * _flag(pc.less(pc.cast(table.column("net_profit"), pa.float64()), 0.0))
     return code + 4 * bit * trend
 

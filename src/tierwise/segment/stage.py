@@ -270,7 +270,19 @@ def segment_customers(
         settings,
     )
     table = table.append_column("tier", pa.array(tiers, type=pa.string()))
-    table = table.append_column("reasons", _no_purchase_note(table, reasons(table, scored)))
+    levels = settings.levels
+    table = table.append_column(
+        "reasons",
+        _no_purchase_note(
+            table,
+            reasons(
+                table,
+                scored,
+                good_for_us=levels.good_for_us,
+                good_for_client=levels.good_for_client,
+            ),
+        ),
+    )
     parts = [
         c
         for c in table.column_names

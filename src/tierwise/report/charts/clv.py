@@ -6,8 +6,14 @@ import altair as alt
 import pandas as pd
 
 
-def tracking_chart(table: pd.DataFrame, cumulative: bool = True) -> alt.TopLevelMixin:
-    """Actual vs predicted repeat purchases per period; a rule marks the calibration end."""
+def tracking_chart(
+    table: pd.DataFrame, cumulative: bool = True, unit: str = "period"
+) -> alt.TopLevelMixin:
+    """Actual vs predicted repeat purchases per period; a rule marks the calibration end.
+
+    ``unit`` is the model's time unit (``clv.time_unit``: day, week or month), named on
+    the axis so the reader knows what one step is.
+    """
     kind = "cumulative" if cumulative else "incremental"
     long = table.melt(
         id_vars=["period", "holdout"],
@@ -20,11 +26,15 @@ def tracking_chart(table: pd.DataFrame, cumulative: bool = True) -> alt.TopLevel
         alt.Chart(long)
         .mark_line()
         .encode(
-            x=alt.X("period:Q", title="Period since first purchase in the book"),
+            x=alt.X("period:Q", title=f"{unit.capitalize()}s since the first purchase in the book"),
             y=alt.Y("purchases:Q", title=f"Repeat purchases ({kind})"),
             color=alt.Color("series:N", title=None),
             strokeDash=alt.StrokeDash("series:N", legend=None),
-            tooltip=["period", "series", alt.Tooltip("purchases:Q", format=",.1f")],
+            tooltip=[
+                alt.Tooltip("period:Q", title=unit.capitalize()),
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("purchases:Q", title="Repeat purchases", format=",.1f"),
+            ],
         )
     )
     start = table.loc[table["holdout"], "period"]

@@ -48,14 +48,37 @@ def pareto_chart(pareto: Mapping[str, Any]) -> alt.LayerChart:
     return (line + rule_x + rule_y + dot).properties(width=_WIDTH, height=_HEIGHT, title=title)
 
 
-def whale_chart(whale: Mapping[str, Any]) -> alt.LayerChart:
-    """Cumulative net profit (most profitable first) as % of total profit, with its peak."""
-    frame = _curve_frame(whale["curve"], "profit")
-    frame["profit"] = frame["profit"].astype("float64") * 100
+def whale_curve_money(whale: Mapping[str, Any]) -> pd.DataFrame:
+    """The whale curve as cumulative net profit in money, most profitable customers first.
+
+    From the curve's running totals (``value``); older run folders only have shares of
+    total profit, which are turned back into money when the total is known.
+    """
+    curve = whale["curve"]
+    xs = list(curve["customer_share"])
+    if curve.get("value") is not None:
+        ys = [float(v) for v in curve["value"]]
+    else:
+        total = float(whale.get("total_profit") or 0.0)
+        ys = [float(v) * total if v is not None else float("nan") for v in curve["value_share"]]
+    frame = pd.DataFrame({"customers": xs, "profit": ys})
+    return frame.dropna()
+
+
+def whale_chart(whale: Mapping[str, Any], currency: str = "") -> alt.LayerChart:
+    """Cumulative net profit (most profitable customers first), in money, with its peak.
+
+    Drawn in money rather than as a share of total profit, so a book whose total profit
+    is negative (where shares mean nothing) still gets its curve: it climbs while
+    customers make money, peaks at the last profitable one and falls through the
+    loss-makers to the total, marked by the dashed line; the solid line is zero.
+    """
+    frame = whale_curve_money(whale)
+    unit = f" ({currency})" if currency else ""
     x = alt.X(
         "customers:Q", title="Share of customers (most profitable first)", axis=alt.Axis(format="%")
     )
-    y = alt.Y("profit:Q", title="Cumulative net profit, % of total")
+    y = alt.Y("profit:Q", title=f"Cumulative net profit{unit}", axis=alt.Axis(format="~s"))
     line = (
         alt.Chart(frame)
         .mark_line(color=_PROFIT)
@@ -64,32 +87,48 @@ def whale_chart(whale: Mapping[str, Any]) -> alt.LayerChart:
             y=y,
             tooltip=[
                 alt.Tooltip("customers:Q", title="Customers", format=".1%"),
-                alt.Tooltip("profit:Q", title="% of total profit", format=".0f"),
+                alt.Tooltip("profit:Q", title=f"Cumulative net profit{unit}", format=",.0f"),
             ],
         )
     )
-    hundred = alt.Chart(pd.DataFrame({"y": [100.0]})).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
-    layers = line + hundred
-    if whale.get("peak_pct_of_total_profit") is not None:
+    total = float(whale.get("total_profit") or 0.0)
+    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#6b7280").encode(y="y:Q")
+    end = (
+        alt.Chart(pd.DataFrame({"y": [total]}))
+        .mark_rule(strokeDash=[4, 4], color=_LOSS if total < 0 else "#374151")
+        .encode(y="y:Q", tooltip=[alt.Tooltip("y:Q", title="Total net profit", format=",.0f")])
+    )
+    layers = line + zero + end
+    peak_profit = whale.get("peak_profit")
+    if peak_profit is not None and whale.get("peak_customer_share") is not None:
         peak = pd.DataFrame(
-            {
-                "customers": [whale["peak_customer_share"]],
-                "profit": [whale["peak_pct_of_total_profit"]],
-            }
+            {"customers": [whale["peak_customer_share"]], "profit": [float(peak_profit)]}
         )
         layers = layers + alt.Chart(peak).mark_point(filled=True, size=70, color=_LOSS).encode(
             x="customers:Q",
             y="profit:Q",
             tooltip=[
-                alt.Tooltip("profit:Q", title="Peak, % of total profit", format=".0f"),
+                alt.Tooltip("profit:Q", title=f"Peak net profit{unit}", format=",.0f"),
                 alt.Tooltip("customers:Q", title="at share of customers", format=".1%"),
             ],
         )
-    return layers.properties(width=_WIDTH, height=_HEIGHT, title="Whale curve of net profit")
+    subtitle = (
+        "Dashed: the total, below zero: the loss-makers lose more than the rest earn"
+        if total < 0
+        else "Dashed: the total; the peak is what the profitable customers earn"
+    )
+    return layers.properties(
+        width=_WIDTH,
+        height=_HEIGHT,
+        title=alt.TitleParams("Whale curve of net profit", subtitle=subtitle),
+    )
 
 
-def deciles_chart(deciles: Sequence[Mapping[str, Any]] | pd.DataFrame) -> alt.Chart:
+def deciles_chart(
+    deciles: Sequence[Mapping[str, Any]] | pd.DataFrame, currency: str = ""
+) -> alt.Chart:
     """Net profit per profit decile (1 = most profitable tenth), losses in red."""
+    unit = f" ({currency})" if currency else ""
     frame = pd.DataFrame(deciles).copy()
     frame["result"] = ["profit" if v >= 0 else "loss" for v in frame["net_profit"]]
     tooltip = [
@@ -109,8 +148,12 @@ def deciles_chart(deciles: Sequence[Mapping[str, Any]] | pd.DataFrame) -> alt.Ch
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("decile:O", title="Profit decile (1 = most profitable 10%)"),
-            y=alt.Y("net_profit:Q", title="Net profit"),
+            x=alt.X(
+                "decile:O",
+                title="Profit decile (1 = most profitable 10%)",
+                axis=alt.Axis(labelAngle=0),
+            ),
+            y=alt.Y("net_profit:Q", title=f"Net profit{unit}", axis=alt.Axis(format="~s")),
             color=alt.Color(
                 "result:N",
                 scale=alt.Scale(domain=["profit", "loss"], range=[_PROFIT, _LOSS]),
@@ -135,7 +178,7 @@ def effort_vs_profit_chart(effort: Mapping[str, Any]) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("group:N", title=label, sort=order),
+            x=alt.X("group:N", title=label, sort=order, axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("measure:N", sort=["hours", "net profit"]),
             y=alt.Y("share:Q", title="Share of total", axis=alt.Axis(format="%")),
             color=alt.Color(

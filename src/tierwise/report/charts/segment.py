@@ -31,25 +31,37 @@ def relationship_matrix_chart(
     bottom right 3, bottom left 4.
     """
     data = matrix.assign(revenue=matrix["revenue"].clip(lower=0))
+    # A band outside 0..1 on every side: the largest bubbles at an edge are drawn whole,
+    # and the quadrant labels sit in it, where no account can cover them.
+    domain = [-0.1, 1.1]
+    ticks = alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=".2f")
     points = (
         alt.Chart(data)
         .mark_circle(opacity=0.6)
         .encode(
             x=alt.X(
-                "value_to_client:Q", title="Value to the customer", scale=alt.Scale(domain=[0, 1])
+                "value_to_client:Q",
+                title="Value to the customer",
+                scale=alt.Scale(domain=domain, nice=False),
+                axis=ticks,
             ),
-            y=alt.Y("value_to_us:Q", title="Value to us", scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y(
+                "value_to_us:Q",
+                title="Value to us",
+                scale=alt.Scale(domain=domain, nice=False),
+                axis=ticks,
+            ),
             color=alt.Color("tier:N", scale=_tier_scale(tiers), title="Tier"),
-            size=alt.Size("revenue:Q", title="Revenue", scale=alt.Scale(range=[10, 600])),
+            size=alt.Size("revenue:Q", title="Revenue", scale=alt.Scale(range=[10, 400])),
             tooltip=[
-                "customer_id:N",
-                "name:N",
-                "tier:N",
-                "relationship_level:O",
-                "relationship_trend:N",
-                alt.Tooltip("revenue:Q", format=",.0f"),
-                alt.Tooltip("value_to_us:Q", format=".2f"),
-                alt.Tooltip("value_to_client:Q", format=".2f"),
+                alt.Tooltip("name:N", title="Customer"),
+                alt.Tooltip("customer_id:N", title="Id"),
+                alt.Tooltip("tier:N", title="Tier"),
+                alt.Tooltip("relationship_level:O", title="Level"),
+                alt.Tooltip("relationship_trend:N", title="Trend"),
+                alt.Tooltip("revenue:Q", title="Revenue", format=",.0f"),
+                alt.Tooltip("value_to_us:Q", title="Value to us", format=".2f"),
+                alt.Tooltip("value_to_client:Q", title="Value to the customer", format=".2f"),
             ],
         )
     )
@@ -63,8 +75,8 @@ def relationship_matrix_chart(
     )
     labels = pd.DataFrame(
         {
-            "x": [0.98, 0.02, 0.98, 0.02],
-            "y": [0.98, 0.98, 0.02, 0.02],
+            "x": [1.08, -0.08, 1.08, -0.08],
+            "y": [1.06, 1.06, -0.06, -0.06],
             "text": ["1 good for both", "2 good for us only", "3 good for them only", "4 neither"],
             "align": ["right", "left", "right", "left"],
         }
@@ -72,7 +84,7 @@ def relationship_matrix_chart(
     text = alt.layer(
         *(
             alt.Chart(labels[labels["align"] == side])
-            .mark_text(fontSize=11, color="gray", align=side)
+            .mark_text(fontSize=11, color="#374151", align=side, fontWeight="bold")
             .encode(x="x:Q", y="y:Q", text="text:N")
             for side in ("left", "right")
         )
@@ -107,7 +119,11 @@ def tier_summary_chart(tiers_table: pd.DataFrame) -> alt.Chart:
             xOffset=alt.XOffset("tier:N", sort=order),
             y=alt.Y("share:Q", title="Share of the book", axis=alt.Axis(format="%")),
             color=alt.Color("tier:N", sort=order, scale=_tier_scale(order), title="Tier"),
-            tooltip=["tier:N", "measure:N", alt.Tooltip("share:Q", format=".1%")],
+            tooltip=[
+                alt.Tooltip("tier:N", title="Tier"),
+                alt.Tooltip("measure:N", title="Measure"),
+                alt.Tooltip("share:Q", title="Share", format=".1%"),
+            ],
         )
         .properties(title="Tiers: customers, revenue, profit and effort", width=480, height=280)
     )
@@ -130,7 +146,13 @@ def strategic_vs_revenue_chart(
                 scale=alt.Scale(type="log"),
             ),
             color=alt.Color("tier:N", scale=_tier_scale(tiers), title="Tier"),
-            tooltip=["customer_id:N", "name:N", "tier:N", "revenue_rank:Q", "strategic_rank:Q"],
+            tooltip=[
+                alt.Tooltip("name:N", title="Customer"),
+                alt.Tooltip("customer_id:N", title="Id"),
+                alt.Tooltip("tier:N", title="Tier"),
+                alt.Tooltip("revenue_rank:Q", title="Revenue rank"),
+                alt.Tooltip("strategic_rank:Q", title="Strategic rank"),
+            ],
         )
     )
     top = (

@@ -7,33 +7,62 @@ Altair chart; the report decides where it goes. Nothing here computes a figure.
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 ALIGNMENT_COLOURS = alt.Scale(
-    domain=["over_served", "aligned", "under_served"], range=["#d95f02", "#7f7f7f", "#1b9e77"]
+    domain=["over-served", "aligned", "under-served"], range=["#d95f02", "#7f7f7f", "#1b9e77"]
 )
+#: The alignment column's values as a reader says them.
+ALIGNMENT_WORDS = {
+    "over_served": "over-served",
+    "aligned": "aligned",
+    "under_served": "under-served",
+}
 
 
-def effort_vs_entitlement(alignment: pd.DataFrame, *, width: int = 520) -> alt.LayerChart:
+def effort_vs_entitlement(
+    alignment: pd.DataFrame, *, width: int = 520, tiers: list[str] | None = None
+) -> alt.LayerChart:
     """Each account: hours it got (y) against hours its tier entitles it to (x).
 
-    Points above the diagonal are over-served, below it under-served. Expects the
-    ``service_alignment`` details table.
+    Points above the diagonal are over-served, below it under-served. Both axes share a
+    symmetric-log scale over the same range, so a few accounts with hundreds of hours do
+    not squeeze the many small entitlements into one column at the left, and zero hours
+    still have a place. Expects the ``service_alignment`` details table.
     """
     data = alignment[
         ["customer_id", "name", "owner", "tier", "effort_hours", "entitled_hours", "alignment"]
     ].copy()
-    top = float(max(data["effort_hours"].max(), data["entitled_hours"].max(), 1.0))
-    diagonal = pd.DataFrame({"entitled_hours": [0.0, top], "effort_hours": [0.0, top]})
+    data["alignment"] = data["alignment"].map(ALIGNMENT_WORDS).fillna("unknown")
+    top = float(np.nanmax([data["effort_hours"].max(), data["entitled_hours"].max(), 1.0]))
+    grid = np.concatenate([[0.0], np.geomspace(0.1, top, 60)])
+    diagonal = pd.DataFrame({"entitled_hours": grid, "effort_hours": grid})
+    scale = alt.Scale(type="symlog", constant=1, domain=[0, top * 1.1], nice=False)
+    steps = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000]
+    ticks = alt.Axis(values=[v for v in steps if v <= top * 1.1], format=",")
+    order = tiers or list(dict.fromkeys(data["tier"].dropna()))
     points = (
         alt.Chart(data)
-        .mark_circle(size=60, opacity=0.7)
+        .mark_point(size=40, opacity=0.6, filled=True)
         .encode(
-            x=alt.X("entitled_hours:Q", title="Entitled hours (tier and tailoring)"),
-            y=alt.Y("effort_hours:Q", title="Hours spent in the window"),
+            x=alt.X(
+                "entitled_hours:Q",
+                title="Entitled hours (tier and tailoring)",
+                scale=scale,
+                axis=ticks,
+            ),
+            y=alt.Y("effort_hours:Q", title="Hours spent in the window", scale=scale, axis=ticks),
             color=alt.Color("alignment:N", scale=ALIGNMENT_COLOURS, title="Alignment"),
-            shape=alt.Shape("tier:N", title="Tier"),
-            tooltip=["customer_id", "name", "owner", "tier", "effort_hours", "entitled_hours"],
+            shape=alt.Shape("tier:N", title="Tier", sort=order, scale=alt.Scale(domain=order)),
+            tooltip=[
+                alt.Tooltip("name:N", title="Customer"),
+                alt.Tooltip("customer_id:N", title="Id"),
+                alt.Tooltip("owner:N", title="Owner"),
+                alt.Tooltip("tier:N", title="Tier"),
+                alt.Tooltip("effort_hours:Q", title="Hours spent", format=",.1f"),
+                alt.Tooltip("entitled_hours:Q", title="Hours entitled", format=",.1f"),
+            ],
         )
     )
     line = (
@@ -42,7 +71,12 @@ def effort_vs_entitlement(alignment: pd.DataFrame, *, width: int = 520) -> alt.L
         .encode(x="entitled_hours:Q", y="effort_hours:Q")
     )
     return (line + points).properties(
-        width=width, height=width * 0.75, title="Effort against entitlement"
+        width=width,
+        height=width * 0.75,
+        title=alt.TitleParams(
+            "Effort against entitlement",
+            subtitle="Both axes on a log scale; above the dashed line: more than entitled",
+        ),
     )
 
 
@@ -73,9 +107,10 @@ def capacity_by_person(people: pd.DataFrame, *, width: int = 520) -> alt.Chart:
 
 def capacity_by_tier(tiers: pd.DataFrame, *, width: int = 520) -> alt.Chart:
     """Per tier: the hours the policy requires against the hours actually spent."""
+    values = [c for c in ("required_hours", "effort_hours") if c in tiers.columns]
     long = tiers.melt(
         id_vars=["tier"],
-        value_vars=["required_hours", "effort_hours"],
+        value_vars=values,
         var_name="measure",
         value_name="hours",
     )
@@ -84,11 +119,19 @@ def capacity_by_tier(tiers: pd.DataFrame, *, width: int = 520) -> alt.Chart:
         alt.Chart(long)
         .mark_bar()
         .encode(
-            x=alt.X("tier:N", title=None, sort=list(tiers["tier"])),
-            xOffset=alt.XOffset("measure:N"),
+            x=alt.X("tier:N", title=None, sort=list(tiers["tier"]), axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("measure:N", sort=["required", "spent"]),
             y=alt.Y("hours:Q", title="Hours over the window"),
-            color=alt.Color("measure:N", title=None),
-            tooltip=["tier", "measure", alt.Tooltip("hours:Q", format=",.0f")],
+            color=alt.Color(
+                "measure:N",
+                title=None,
+                scale=alt.Scale(domain=["required", "spent"], range=["#4a6fa5", "#c98a1b"]),
+            ),
+            tooltip=[
+                alt.Tooltip("tier:N", title="Tier"),
+                alt.Tooltip("measure:N", title="Hours"),
+                alt.Tooltip("hours:Q", title="Hours", format=",.0f"),
+            ],
         )
         .properties(width=width, title="Hours by tier: policy against practice")
     )

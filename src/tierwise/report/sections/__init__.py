@@ -68,6 +68,8 @@ class Section:
     charts: list[Chart] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: What the reader must see before trusting the figures (shown first, highlighted).
+    warnings: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     fallbacks: list[str] = field(default_factory=list)
@@ -129,6 +131,7 @@ def build_sections(run: RunData) -> list[Section]:
         relationship,
         tiers,
     )
+    from tierwise.report.takeaways import currency
 
     builders = (
         headline.build,
@@ -143,7 +146,8 @@ def build_sections(run: RunData) -> list[Section]:
         actions.build,
         quality.build,
     )
-    return [_built(b, run) for b in builders]
+    with currency(run.currency):
+        return [_built(b, run) for b in builders]
 
 
 def _built(builder: Callable[[RunData], Section], run: RunData) -> Section:

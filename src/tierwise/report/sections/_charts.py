@@ -182,73 +182,86 @@ def tier_shares(tiers: Mapping[str, Mapping[str, Any]]) -> alt.Chart:
     )
 
 
-def capacity_bars(rows: Sequence[Mapping[str, Any]], key: str, label: str) -> alt.Chart:
-    """Hours required by the policy against hours available, per role or person."""
-    long = []
-    for r in rows:
-        long.append(
-            {
-                "group": str(r[key]),
-                "measure": "required by the policy",
-                "hours": float(r.get("required_hours") or 0.0),
-            }
-        )
-        long.append(
-            {
-                "group": str(r[key]),
-                "measure": "available",
-                "hours": float(r.get("available_hours") or 0.0),
-            }
-        )
-        long.append(
-            {"group": str(r[key]), "measure": "spent", "hours": float(r.get("effort_hours") or 0.0)}
-        )
+def capacity_bars(
+    rows: Sequence[Mapping[str, Any]], key: str, label: str, *, effort_known: bool = True
+) -> alt.LayerChart:
+    """Hours required by the policy against hours available (and spent), per role or person.
+
+    A figure that is unknown (hours available of a team the policy does not list, hours
+    spent without an effort log) is left out rather than drawn as a zero bar. Each bar
+    carries its hours at its end, and the scale leaves room for that label.
+    """
+    measures = [("required by the policy", "required_hours"), ("available", "available_hours")]
+    if effort_known:
+        measures.append(("spent", "effort_hours"))
+    long = [
+        {"group": plain(str(r[key])), "measure": name, "hours": float(r[col])}
+        for r in rows
+        for name, col in measures
+        if r.get(col) is not None and r.get(col) == r.get(col)
+    ]
     data = pd.DataFrame(long, columns=["group", "measure", "hours"])
-    order = ["required by the policy", "available", "spent"]
-    return (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=alt.X("group:N", title=label),
-            xOffset=alt.XOffset("measure:N", sort=order),
-            y=alt.Y("hours:Q", title="Hours over the window"),
-            color=alt.Color(
-                "measure:N",
-                sort=order,
-                scale=alt.Scale(domain=order, range=[AMBER, HOURS, NEUTRAL]),
-                legend=alt.Legend(title=None, orient="bottom"),
-            ),
-            tooltip=[
-                alt.Tooltip("group:N", title=label),
-                alt.Tooltip("measure:N"),
-                alt.Tooltip("hours:Q", format=",.0f"),
-            ],
-        )
-        .properties(
-            width=WIDTH,
-            height=HEIGHT,
-            title=f"Capacity per {label.lower()}: hours required and available",
-        )
+    order = [name for name, _ in measures if name in set(data["measure"])]
+    colours = {"required by the policy": AMBER, "available": HOURS, "spent": NEUTRAL}
+    top = float(data["hours"].max()) if len(data) else 1.0
+    base = alt.Chart(data).encode(
+        x=alt.X("group:N", title=label, axis=alt.Axis(labelAngle=0, labelLimit=160)),
+        xOffset=alt.XOffset("measure:N", sort=order),
+        y=alt.Y(
+            "hours:Q",
+            title="Hours over the window",
+            scale=alt.Scale(domain=[0, top * 1.15 or 1.0], nice=False),
+        ),
     )
+    bars = base.mark_bar().encode(
+        color=alt.Color(
+            "measure:N",
+            sort=order,
+            scale=alt.Scale(domain=order, range=[colours[m] for m in order]),
+            legend=alt.Legend(title=None, orient="bottom"),
+        ),
+        tooltip=[
+            alt.Tooltip("group:N", title=label),
+            alt.Tooltip("measure:N", title="Hours"),
+            alt.Tooltip("hours:Q", title="Hours", format=",.0f"),
+        ],
+    )
+    text = base.mark_text(dy=-4, fontSize=9, color="#4b5563", baseline="bottom").encode(
+        text=alt.Text("hours:Q", format=",.0f")
+    )
+    return (bars + text).properties(
+        width=WIDTH,
+        height=HEIGHT,
+        title=f"Capacity per {label.lower()}: hours required and available",
+    )
+
+
+def plain(text: str) -> str:
+    """A policy name as people say it: 'key_account_manager' -> 'key account manager'."""
+    return text.replace("_", " ")
 
 
 def accounting_bars(inputs: Mapping[str, Mapping[str, Any]]) -> alt.LayerChart:
     """Rows read per input table, accepted and quarantined, labelled with the quarantine."""
     rows, labels = [], []
+    top = 1
     for name, a in inputs.items():
         ok, bad = int(a.get("accepted") or 0), int(a.get("quarantined") or 0)
         rows.append({"table": name, "rows": "accepted", "count": ok, "stack": 0})
         rows.append({"table": name, "rows": "quarantined", "count": bad, "stack": 1})
         read = ok + bad
+        top = max(top, read)
         rate = f" ({100 * bad / read:.2g}%)" if read and bad else ""
         labels.append({"table": name, "count": read, "label": f"{bad:,} quarantined{rate}"})
     data = pd.DataFrame(rows, columns=["table", "rows", "count", "stack"])
+    # room at the right of the longest bar for its label, so no count is cut off
+    x_scale = alt.Scale(domain=[0, top * 1.45], nice=False)
     bars = (
         alt.Chart(data)
         .mark_bar()
         .encode(
             y=alt.Y("table:N", title=None),
-            x=alt.X("count:Q", title="Rows read", stack="zero"),
+            x=alt.X("count:Q", title="Rows read", stack="zero", scale=x_scale),
             color=alt.Color(
                 "rows:N",
                 scale=alt.Scale(domain=["accepted", "quarantined"], range=[PROFIT, LOSS]),
@@ -265,7 +278,7 @@ def accounting_bars(inputs: Mapping[str, Mapping[str, Any]]) -> alt.LayerChart:
     text = (
         alt.Chart(pd.DataFrame(labels))
         .mark_text(align="left", dx=6, fontSize=11, color="#4b5563")
-        .encode(y=alt.Y("table:N"), x=alt.X("count:Q"), text="label:N")
+        .encode(y=alt.Y("table:N"), x=alt.X("count:Q", scale=x_scale), text="label:N")
     )
     return (bars + text).properties(
         width=WIDTH - 100,

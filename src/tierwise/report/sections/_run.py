@@ -63,6 +63,18 @@ class RunData:
         return list(self.run.get("missing_tables") or [])
 
     @property
+    def currency(self) -> str | None:
+        """The book's currency code: the policy's analysis.currency, else as recorded."""
+        code = self.policy_value("analysis", "currency") or self.run.get("currency")
+        return str(code) if code else None
+
+    @property
+    def effort_known(self) -> bool:
+        """Whether hours spent are known: the book had an activities table (else unknown,
+        never zero)."""
+        return "activities" not in self.missing_tables
+
+    @property
     def stages(self) -> dict[str, Any]:
         return dict(self.run.get("stages") or {})
 

@@ -47,7 +47,7 @@ def build(run: RunData) -> Section:
             ("relationship_trend", "revenue"),
             lambda t: t.relationship_trend == "deteriorating",
             [ibis.desc("_alert"), ibis.desc("revenue")],
-            "relationship_trend = deteriorating",
+            "trend: deteriorating",
             "needs relationship trends (segmentation stage; best with signals)",
         ),
         (
@@ -56,7 +56,7 @@ def build(run: RunData) -> Section:
             ("relationship_level", "revenue"),
             lambda t: t.relationship_level == 4,
             [ibis.desc("revenue")],
-            "relationship_level = 4",
+            "level: 4",
             "needs relationship levels (segmentation stage)",
         ),
         (
@@ -65,7 +65,7 @@ def build(run: RunData) -> Section:
             ("alignment", "tier"),
             lambda t: (t.alignment == "under_served") & (t.tier == first_tier),
             [ibis.desc("_short")],
-            f"alignment = under_served and tier = {first_tier}",
+            f"alignment: under-served, tier: {first_tier}",
             "needs alignment and tiers (service policy stage, activities table)",
         ),
         (
@@ -74,7 +74,7 @@ def build(run: RunData) -> Section:
             ("net_profit",),
             lambda t: t.net_profit < 0,
             ["net_profit"],
-            "net_profit < 0",
+            "net profit below 0",
             "needs net profit per customer (cost-to-serve stage)",
         ),
     ]
@@ -106,8 +106,8 @@ def _action_table(
 ) -> Table:
     cols = t.columns
     work = t.mutate(
-        _alert=t.level_alert.cast("int64").fill_null(0)
-        if "level_alert" in cols
+        _alert=(t.level_alert & (t.relationship_level != 4)).cast("int64").fill_null(0)
+        if {"level_alert", "relationship_level"} <= set(cols)
         else ibis.literal(0),
         _short=(t.entitled_hours - t.effort_hours)
         if {"entitled_hours", "effort_hours"} <= set(cols)
@@ -158,9 +158,9 @@ def _action_table(
             ]
         )
     if total == 0:
-        note = "None in this run."
+        note = "No account in this run."
     elif total > len(rows):
-        note = f"{len(rows)} of {tw.count(total)} shown; all of them: scorecard.csv where {how}."
+        note = f"{len(rows)} of {tw.count(total)} shown; all of them are in scorecard.csv ({how})."
     else:
         note = f"All {tw.count(total)} shown."
     return Table(

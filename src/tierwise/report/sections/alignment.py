@@ -48,7 +48,7 @@ def build(run: RunData) -> Section:
         section.add_chart(
             "alignment",
             "Effort against entitlement",
-            lambda: effort_vs_entitlement(shown),
+            lambda: effort_vs_entitlement(shown, tiers=list(run.portfolio.get("tiers") or {})),
             tw.alignment_takeaway(a),
         )
     else:

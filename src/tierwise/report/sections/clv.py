@@ -32,7 +32,7 @@ def build(run: RunData) -> Section:
         Card(
             "Purchase model",
             tw.model_name(chosen.get("model")) if chosen else "fallback",
-            s.get("selection", "") if chosen else "pooled-rate estimate",
+            tw.selection_words(s) if chosen else "pooled-rate estimate",
             "neutral" if chosen else "warn",
         ),
         Card("Spend model", tw.model_name(spend.get("model")) if spend else "—", ""),
@@ -60,7 +60,7 @@ def build(run: RunData) -> Section:
         section.add_chart(
             "clv_tracking",
             "CLV tracking",
-            lambda: tracking_chart(tracking),
+            lambda: tracking_chart(tracking, unit=str(s.get("time_unit") or "period")),
             takeaway,
         )
     elif takeaway:
@@ -97,27 +97,30 @@ def _calibration_takeaway(frame: Any) -> str | None:
 
 
 def _candidates_table(candidates: list[dict[str, Any]], chosen: Any) -> Table:
+    errors = any(c.get("error") for c in candidates)
     rows = []
     for c in candidates:
         h = c.get("holdout") or {}
         mark = " ✓" if c.get("model") == chosen else ""
-        rows.append(
-            [
-                tw.model_name(c.get("model")) + mark,
-                _fmt(h.get("mae")),
-                _fmt(h.get("rmse")),
-                tw.count(h.get("predicted_total")),
-                tw.count(h.get("actual_total")),
-                _fmt(h.get("brier_p_alive"), 3),
-                str(c.get("error") or ""),
-            ]
-        )
+        row = [
+            tw.model_name(c.get("model")) + mark,
+            _fmt(h.get("mae")),
+            _fmt(h.get("rmse")),
+            tw.count(h.get("predicted_total")),
+            tw.count(h.get("actual_total")),
+            _fmt(h.get("brier_p_alive"), 3),
+        ]
+        if errors:  # the column only when some model failed, and then it says why
+            row.append(str(c.get("error") or "fitted"))
+        rows.append(row)
+    columns = ["Model", "MAE", "RMSE", "Predicted", "Actual", "Brier P(alive)"]
     return Table(
         "Candidate models on the holdout",
-        ["Model", "MAE", "RMSE", "Predicted", "Actual", "Brier P(alive)", "Error"],
+        columns + (["Error"] if errors else []),
         rows,
-        [False, True, True, True, True, True, False],
-        note="Errors are per customer, in purchases over the holdout; ✓ marks the model chosen.",
+        [False, True, True, True, True, True] + ([False] if errors else []),
+        note="MAE and RMSE are per customer, in purchases over the holdout; ✓ marks the "
+        "model chosen.",
     )
 
 

@@ -41,14 +41,14 @@ def build(run: RunData) -> Section:
         section.add_chart(
             "whale",
             "Whale curve of net profit",
-            lambda: whale_chart(whale),
+            lambda: whale_chart(whale, tw.currency_label()),
             tw.whale_takeaway(whale),
         )
     if deciles:
         section.add_chart(
             "deciles",
             "Net profit by decile",
-            lambda: deciles_chart(deciles),
+            lambda: deciles_chart(deciles, tw.currency_label()),
             tw.deciles_takeaway(deciles),
         )
     if not whale and not deciles:

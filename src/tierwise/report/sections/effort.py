@@ -39,6 +39,8 @@ def build(run: RunData) -> Section:
         section.missing.append(NO_HOURS)
         return section
     by_tier = effort.get("by") == "tier"
+    if by_tier:
+        effort = in_tier_order(effort, list(run.portfolio.get("tiers") or {}))
     section.add_chart(
         "effort_vs_profit_by_tier" if by_tier else "effort_vs_profit_by_decile",
         "Effort against profit",
@@ -54,6 +56,15 @@ def build(run: RunData) -> Section:
             tw.effort_takeaway(by_decile),
         )
     return section
+
+
+def in_tier_order(effort: dict[str, Any], tiers: list[str]) -> dict[str, Any]:
+    """The per-tier groups in the policy's order of tiers (most served first), not by size."""
+    if not tiers:
+        return effort
+    rank = {name: i for i, name in enumerate(tiers)}
+    groups = sorted(effort["groups"], key=lambda g: rank.get(str(g["group"]), len(rank)))
+    return {**effort, "groups": groups}
 
 
 def _retitled(effort: dict[str, Any], label: str) -> Any:

@@ -16,6 +16,14 @@ def build(run: RunData) -> Section:
     p = run.portfolio
     figures = run.profit_figures
     section = Section(key="headline", title="The book at a glance")
+    fit = p.get("cost_fit")
+    if fit and fit.get("message"):
+        section.warnings.append(str(fit["message"]))
+    if p.get("revenue") is not None and not run.currency:
+        section.lede = (
+            "Amounts are in the book's currency, which the run does not name "
+            "(set analysis.currency in the policy to show it)."
+        )
     window = run.run.get("window") or {}
     customers = p.get("customers")
     buyers = p.get("customers_buying_in_window")
@@ -104,9 +112,8 @@ def _profit_card(run: RunData) -> Card:
 
 
 def _capacity_card(capacity: dict | None) -> Card:
-    if not capacity or capacity.get("hours_required") is None:
+    verdict = tw.capacity_verdict(capacity)
+    if verdict is None:
         return Card("Team capacity", "—", "needs tiers and the service policy's team")
-    ok = bool(capacity.get("can_serve_policy"))
-    use = capacity.get("utilisation")
-    detail = f"policy needs {tw.share(use)} of hours" if use is not None else "no team hours"
-    return Card("Can the team carry it?", "Yes" if ok else "No", detail, "good" if ok else "bad")
+    answer, detail, tone = verdict
+    return Card("Can the team carry it?", answer, detail, tone)

@@ -69,7 +69,9 @@ def build(run: RunData) -> Section:
             "No policy file was given: the built-in default policy applied (tiers, costs, service "
             "hours and team are defaults; write one with your own numbers)."
         )
-    for warning in [*(run.run.get("warnings") or []), *(run.portfolio.get("warnings") or [])]:
+    # run.json repeats the portfolio's warnings after the book's: each is listed once.
+    warnings = [*(run.run.get("warnings") or []), *(run.portfolio.get("warnings") or [])]
+    for warning in dict.fromkeys(str(w) for w in warnings):
         section.notes.append(f"Warning: {warning}")
     return section
 

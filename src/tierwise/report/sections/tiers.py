@@ -39,8 +39,10 @@ def build(run: RunData) -> Section:
     builders: list[Builder | None] = [lambda: tier_shares(tiers)]
     if table is not None and {"tier", "customers", "share_revenue"} <= set(table.columns):
         builders.insert(0, lambda: tier_summary_chart(table))
-    section.add_chart("tiers", "Tiers", builders, tw.tiers_takeaway(tiers))
-    section.tables.append(_tier_table(tiers))
+    section.add_chart(
+        "tiers", "Tiers", builders, tw.tiers_takeaway(tiers, effort_known=run.effort_known)
+    )
+    section.tables.append(_tier_table(tiers, effort_known=run.effort_known))
     svl = p.get("strategic_vs_largest") or {}
     frame = run.detail("segment_matrix")
     if frame is not None and {"revenue_rank", "strategic_rank", "tier"} <= set(frame.columns):
@@ -119,14 +121,14 @@ def _add_moves(section: Section, run: RunData) -> None:
     )
 
 
-def _tier_table(tiers: dict[str, dict[str, Any]]) -> Table:
+def _tier_table(tiers: dict[str, dict[str, Any]], *, effort_known: bool = True) -> Table:
     rows = [
         [
             name,
             tw.count(t.get("customers")),
             tw.money(t.get("revenue")),
             tw.money(t.get("net_profit")),
-            tw.hours(t.get("effort_hours")),
+            tw.hours(t.get("effort_hours")) if effort_known else "unknown",
             tw.count(t.get("alerts")) if t.get("alerts") is not None else "—",
         ]
         for name, t in tiers.items()
@@ -136,6 +138,9 @@ def _tier_table(tiers: dict[str, dict[str, Any]]) -> Table:
         ["Tier", "Customers", "Revenue", "Net profit", "Hours", "Alerts"],
         rows,
         [False, True, True, True, True, True],
+        note=None
+        if effort_known
+        else "Hours spent are unknown: the book has no activities (who spent how long on whom).",
     )
 
 
