@@ -13,11 +13,11 @@ def test_second_run_reports_the_moves(tmp_path):
     book = tmp_path / "book"
     generate_book(book, customers=300, seed=3)
     runs = tmp_path / "runs"
-    first = tierwise.analyze(book, as_of=date(2026, 1, 1)).write(runs / "first")
+    first = tierwise.save_run(tierwise.analyze(book, as_of=date(2026, 1, 1)), runs / "first")
     first_portfolio = json.loads((first / "portfolio.json").read_text())
     assert first_portfolio["moves"]["previous_run"] is None
 
-    second = tierwise.analyze(book, as_of=date(2026, 7, 1)).write(runs / "second")
+    second = tierwise.save_run(tierwise.analyze(book, as_of=date(2026, 7, 1)), runs / "second")
     moves = json.loads((second / "portfolio.json").read_text())["moves"]
     assert moves["previous_run"] == "2026-01-01"
     moved = sum(moves["tier"].get(k, 0) for k in ("up", "down"))

@@ -73,6 +73,14 @@ DecimalCommaOpt = Annotated[
     bool,
     typer.Option("--decimal-comma", help="Numbers in text files use a decimal comma (1.234,56)."),
 ]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Replace an earlier output of tierwise in the folder; folders holding other "
+        "files are never written.",
+    ),
+]
 PolicyOpt = Annotated[
     Path | None, typer.Option("--policy", help="Policy YAML file; default: the built-in policy.")
 ]
@@ -255,13 +263,17 @@ def analyze(
     map_: MapOpt = None,
     date_format: DateFormatOpt = None,
     decimal_comma: DecimalCommaOpt = False,
+    force: ForceOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Analyse a book and write a run folder (scorecard, portfolio, quarantine, report)."""
 
     def body() -> None:
         from tierwise.pipeline import analyze as run_analysis
+        from tierwise.run_folder import check_run_target, save_run
 
+        if out_dir is not None:
+            check_run_target(out_dir, book=book, force=force)
         bar = None if quiet else StageBar(err)
         result = run_analysis(
             book,
@@ -274,7 +286,7 @@ def analyze(
         target = (
             out_dir or Path("runs") / f"{Path(book.rstrip('/')).name.split('.')[0]}-{result.as_of}"
         )
-        result.write(target)
+        save_run(result, target, force=force)
         if not quiet:
             _print_summary(result, target)
 
@@ -292,8 +304,12 @@ def validate(
     decimal_comma: DecimalCommaOpt = False,
     policy: PolicyOpt = None,
     quarantine_dir: Annotated[
-        Path | None, typer.Option("--quarantine", help="Write rejected rows here as <table>.csv.")
+        Path | None,
+        typer.Option(
+            "--quarantine", help="Write rejected rows here as <table>.csv (a new folder)."
+        ),
     ] = None,
+    force: ForceOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Read and validate a book only: print the accounting of every table; write the quarantine."""
@@ -313,7 +329,7 @@ def validate(
             if status:
                 status.stop()
         if quarantine_dir is not None:
-            result.write_quarantine(quarantine_dir)
+            result.write_quarantine(quarantine_dir, force=force)
         if not quiet:
             _print_accounting(result.accounting_dict(), result.missing)
             for warning in result.warnings:
@@ -383,6 +399,7 @@ def demo(
         int, typer.Option("--customers", min=50, help="Number of customers in the demo book.")
     ] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the demo book.")] = 7,
+    force: ForceOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Build a demo book, analyse it, write the run with its report, and print a summary."""
@@ -391,8 +408,10 @@ def demo(
         from tierwise.demo.policy import demo_policy
         from tierwise.pipeline import analyze as run_analysis
         from tierwise.policy.io import policy_yaml
+        from tierwise.run_folder import check_run_target, save_run
 
         book_dir = out_dir / "book"
+        check_run_target(out_dir / "run", book=book_dir, force=force)
         _generate(book_dir, customers, seed, None, quiet)
         policy_file = out_dir / "policy.yaml"
         policy_file.write_text(
@@ -404,7 +423,7 @@ def demo(
         result = run_analysis(
             book_dir, policy=policy_file, progress=None if quiet else StageBar(err)
         )
-        run_dir = result.write(out_dir / "run")
+        run_dir = save_run(result, out_dir / "run", force=force)
         if not quiet:
             _print_summary(result, run_dir)
             out.print(

@@ -30,6 +30,7 @@ from tierwise.policy.alignment import align_service
 from tierwise.policy.io import DEFAULT_SOURCE, load_policy
 from tierwise.policy.schema import Policy
 from tierwise.progress import Progress, Stopwatch
+from tierwise.run_folder import write_run
 from tierwise.segment.stage import segment_customers
 from tierwise.window import Window
 
@@ -56,7 +57,8 @@ SCORECARD_ORDER = (
 
 @dataclass
 class AnalysisResult:
-    """Everything one run produced. ``write(dir)`` makes the run folder of CONTRACT §3."""
+    """Everything one run produced. ``write(dir)`` writes its data as a run folder
+    (CONTRACT §3); ``tierwise.save_run(result, dir)`` adds the report and the history."""
 
     book: Book
     policy: Policy
@@ -99,10 +101,15 @@ class AnalysisResult:
             "timings_seconds": self.timings,
         }
 
-    def write(self, out_dir: str | Path) -> Path:
-        from tierwise.run_folder import write_run
+    def write(self, out_dir: str | Path, *, force: bool = False) -> Path:
+        """Write the run folder: ``scorecard.parquet``/``.csv``, ``portfolio.json``,
+        ``quarantine/``, ``details/``, ``run.json``. Nothing else happens: no report is
+        rendered and no history recorded (``tierwise.save_run`` does both, as the CLI).
 
-        return write_run(self, Path(out_dir))
+        ``out_dir`` must be new or empty, or an earlier run folder (replaced only with
+        ``force``); files tierwise did not write are never touched.
+        """
+        return write_run(self, out_dir, force=force)
 
 
 def analyze(
