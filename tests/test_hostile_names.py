@@ -136,3 +136,24 @@ def test_glob_characters_in_parquet_part_names_read_each_part_once(tmp_path):
         pq.write_table(table, parts / name)
     result = read_book(parts.parent)
     assert sorted(result.transactions.customer_id.execute()) == ["LITERAL", "PLAIN", "STAR"]
+
+
+def test_run_folders_with_glob_characters_are_reported_and_compared(tmp_path):
+    """The report and compare read a run's own scorecard: runs/a[1] is not runs/a1."""
+    import tierwise
+    from tierwise.policy.compare import compare_runs
+    from tierwise.report.sections._run import RunData
+
+    header = "customer_id,date,amount\n"
+    two = write_csv(tmp_path / "two", "transactions.csv", header + "A,2025-01-02,1\nB,2025-01-02,1")
+    three = write_csv(
+        tmp_path / "three",
+        "transactions.csv",
+        header + "A,2025-01-02,1\nB,2025-01-02,1\nC,2025-01-02,1",
+    )
+    runs = tmp_path / "runs"
+    first = tierwise.save_run(tierwise.analyze(two.parent), runs / "a[1]")
+    second = tierwise.analyze(three.parent).write(runs / "a1")
+    assert RunData.open(first).scorecard.count().execute() == 2
+    summary = compare_runs(first, second).summary
+    assert (summary["customers_a"], summary["customers_b"]) == (2, 3)
