@@ -159,3 +159,21 @@ def test_pipeline_and_run_folder_do_not_import_each_other():
         node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
     }
     assert "tierwise.pipeline" not in imported
+
+
+def test_generate_never_writes_over_a_users_book(tmp_path):
+    mine = tmp_path / "mine"
+    write_csv(mine, "customers.csv", "customer_id\nREAL")
+    (mine / "transactions").mkdir()
+    (mine / "transactions" / "part-0.parquet").write_bytes(b"my data")
+    before = _snapshot(mine)
+    result = runner.invoke(app, ["generate", "--out", str(mine), "--customers", "20", "-q"])
+    assert result.exit_code == 2 and "did not write" in result.output
+    assert _snapshot(mine) == before
+
+    book = tmp_path / "generated"
+    args = ["generate", "--out", str(book), "--customers", "20", "-q"]
+    assert runner.invoke(app, args).exit_code == 0
+    assert (book / MANIFEST).is_file() and tierwise.read_book(book).accounting
+    assert runner.invoke(app, args).exit_code == 2
+    assert runner.invoke(app, [*args, "--force"]).exit_code == 0

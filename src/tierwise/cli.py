@@ -351,11 +351,15 @@ def generate(
         float | None,
         typer.Option("--lines-per-customer", help="Mean transaction lines per customer."),
     ] = None,
+    force: ForceOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Generate a realistic synthetic B2B book (all five tables) for demos, tests and benchmarks."""
 
     def body() -> None:
+        from tierwise.folders import check_target
+
+        check_target(out_dir, what="book folder", force=force)
         summary = _generate(out_dir, customers, seed, lines_per_customer, quiet)
         if not quiet:
             rows = ", ".join(f"{n:,} {t}" for t, n in summary.rows.items() if t != "truth")
@@ -368,26 +372,30 @@ def generate(
 
 
 def _generate(out_dir: Path, customers: int, seed: int, lines: float | None, quiet: bool) -> Any:
+    """Generate a book into ``out_dir``, which the caller checked (``folders.check_target``):
+    written beside it and renamed into place, with a manifest, like a run folder."""
     from tierwise.demo import generate_book
+    from tierwise.folders import staged_folder
 
     kwargs: dict[str, Any] = {"customers": customers, "seed": seed}
     if lines is not None:
         kwargs["lines_per_customer"] = lines
-    if quiet:
-        return generate_book(out_dir, **kwargs)
-    with Progress(
-        TextColumn("[bold]generating book"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-    ) as progress:
-        task = progress.add_task("generate", total=customers)
-        return generate_book(
-            out_dir,
-            progress=lambda done, total: progress.update(task, completed=done, total=total),
-            **kwargs,
-        )
+    with staged_folder(out_dir) as staging:
+        if quiet:
+            return generate_book(staging, **kwargs)
+        with Progress(
+            TextColumn("[bold]generating book"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+        ) as progress:
+            task = progress.add_task("generate", total=customers)
+            return generate_book(
+                staging,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+                **kwargs,
+            )
 
 
 @app.command()
@@ -406,14 +414,18 @@ def demo(
 
     def body() -> None:
         from tierwise.demo.policy import demo_policy
+        from tierwise.folders import check_target
         from tierwise.pipeline import analyze as run_analysis
         from tierwise.policy.io import policy_yaml
         from tierwise.run_folder import check_run_target, save_run
 
         book_dir = out_dir / "book"
-        check_run_target(out_dir / "run", book=book_dir, force=force)
-        _generate(book_dir, customers, seed, None, quiet)
         policy_file = out_dir / "policy.yaml"
+        check_target(book_dir, what="demo book folder", force=force)
+        check_run_target(out_dir / "run", book=book_dir, force=force)
+        if policy_file.exists() and not force:
+            raise TierwiseError(f"{policy_file} exists; pass --force to overwrite it")
+        _generate(book_dir, customers, seed, None, quiet)
         policy_file.write_text(
             policy_yaml(
                 demo_policy(book_dir), "The demo's policy: the default, with the demo book's team."
