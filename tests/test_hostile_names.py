@@ -48,14 +48,20 @@ def test_a_whitespace_header_cannot_run_sql(tmp_path):
 
 def test_preset_names_by_width_cannot_run_sql(tmp_path):
     pwned = tmp_path / "pwned.csv"
-    names = ["customer_id", "date", "amount", f"x\" FROM t; COPY (SELECT 42) TO '{pwned}'; --"]
+    attack = f"x\" FROM raw_transactions_lines; COPY (SELECT 42) TO '{pwned}'; SELECT 1 AS \"y"
+    names = ["customer_id", "date", "amount", attack]
     book = write_csv(tmp_path / "book", "transactions.txt", "A 2025-01-02 100 z\nB 2025-01-03 50 z")
     mapping = BookMapping.model_validate(
         {"read": {"delimiter": "whitespace", "header": False, "names_by_width": {4: names}}}
     )
-    result = read_book(book, mapping=mapping)
-    assert not pwned.exists()
+    try:
+        result = read_book(book, mapping=mapping)
+    finally:
+        assert not pwned.exists(), "a statement hidden in a preset's names ran"
     assert result.accounting["transactions"].accepted == 2
+    assert attack in result.accounting["transactions"].columns.values() or attack in (
+        result.quarantine["transactions"].columns
+    )
 
 
 @pytest.mark.parametrize(
