@@ -6,7 +6,8 @@ The public API for notebooks and scripts::
     book = tierwise.read_book("data/", preset="online-retail")
     result = tierwise.analyze(book, policy="policy.yaml")
     result.scorecard            # pandas; result.scorecard_arrow for Arrow
-    result.write("runs/latest") # the run folder: scorecard, portfolio, quarantine, report
+    tierwise.save_run(result, "runs/latest")  # the run folder with its report
+    result.write("runs/data")   # the run folder's data only: scorecard, portfolio, quarantine
 
 Heavy modules load on first use, so ``import tierwise`` stays quick.
 """
@@ -33,6 +34,7 @@ _LAZY = {
     "Policy": "tierwise.policy.schema",
     "load_policy": "tierwise.policy.io",
     "Window": "tierwise.window",
+    "save_run": "tierwise.run_folder",
 }
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "analyze",
     "load_policy",
     "read_book",
+    "save_run",
 ]
 
 

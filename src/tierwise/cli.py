@@ -93,6 +93,14 @@ DecimalCommaOpt = Annotated[
     bool,
     typer.Option("--decimal-comma", help="Numbers in text files use a decimal comma (1.234,56)."),
 ]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Replace an earlier output of tierwise in the folder; folders holding other "
+        "files are never written.",
+    ),
+]
 PolicyOpt = Annotated[
     Path | None, typer.Option("--policy", help="Policy YAML file; default: the built-in policy.")
 ]
@@ -329,6 +337,7 @@ def analyze(
     table: TableOpt = None,
     date_format: DateFormatOpt = None,
     decimal_comma: DecimalCommaOpt = False,
+    force: ForceOpt = False,
     quiet: QuietOpt = False,
     db: DbOpt = None,
 ) -> None:
@@ -337,13 +346,21 @@ def analyze(
     def body() -> None:
         _require_book(book)
         from tierwise.pipeline import analyze as run_analysis
+        from tierwise.run_folder import check_run_target, save_run
 
+        if out_dir is not None:
+            check_run_target(out_dir, book=book, force=force)
         bar = None if quiet else StageBar(err)
         if db or os.environ.get("TIERWISE_DB"):  # apply overrides, record the run (§4, §5)
             from tierwise.cli_workspace import analyze_in_workspace
 
-            options = {"policy": policy, "as_of": _parse_date(as_of), "preset": preset}
-            options["mapping"] = _mapping(map_, date_format, decimal_comma)
+            options: dict[str, Any] = {
+                "policy": policy,
+                "as_of": _parse_date(as_of),
+                "preset": preset,
+                "mapping": _mapping(map_, date_format, decimal_comma, where, table),
+                "force": force,
+            }
             recorded = analyze_in_workspace(
                 db,
                 book,
@@ -368,7 +385,7 @@ def analyze(
         target = (
             out_dir or Path("runs") / f"{Path(book.rstrip('/')).name.split('.')[0]}-{result.as_of}"
         )
-        result.write(target)
+        save_run(result, target, force=force)
         if not quiet:
             _print_summary(result, target)
 
@@ -388,8 +405,12 @@ def validate(
     decimal_comma: DecimalCommaOpt = False,
     policy: PolicyOpt = None,
     quarantine_dir: Annotated[
-        Path | None, typer.Option("--quarantine", help="Write rejected rows here as <table>.csv.")
+        Path | None,
+        typer.Option(
+            "--quarantine", help="Write rejected rows here as <table>.csv (a new folder)."
+        ),
     ] = None,
+    force: ForceOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Read and validate a book only: print the accounting of every table; write the quarantine."""
@@ -410,7 +431,7 @@ def validate(
             if status:
                 status.stop()
         if quarantine_dir is not None:
-            result.write_quarantine(quarantine_dir)
+            result.write_quarantine(quarantine_dir, force=force)
         if not quiet:
             owners = result.owner_source.as_dict() if result.owner_source else None
             _print_accounting(result.accounting_dict(), result.missing, owners)
@@ -433,11 +454,15 @@ def generate(
         float | None,
         typer.Option("--lines-per-customer", help="Mean transaction lines per customer."),
     ] = None,
+    force: ForceOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Generate a realistic synthetic B2B book (all five tables) for demos, tests and benchmarks."""
 
     def body() -> None:
+        from tierwise.folders import check_target
+
+        check_target(out_dir, what="book folder", force=force)
         summary = _generate(out_dir, customers, seed, lines_per_customer, quiet)
         if not quiet:
             rows = ", ".join(f"{n:,} {t}" for t, n in summary.rows.items() if t != "truth")
@@ -451,37 +476,35 @@ def generate(
 
 
 def _generate(out_dir: Path, customers: int, seed: int, lines: float | None, quiet: bool) -> Any:
-    """Generate the book, then write its team as policy.yaml in it (``analyze`` uses it)."""
-    from tierwise.demo.policy import write_book_policy
-
-    summary = _generate_book(out_dir, customers, seed, lines, quiet)
-    write_book_policy(out_dir)
-    return summary
-
-
-def _generate_book(
-    out_dir: Path, customers: int, seed: int, lines: float | None, quiet: bool
-) -> Any:
+    """Generate a book into ``out_dir``, which the caller checked (``folders.check_target``),
+    with its team as ``policy.yaml`` (``analyze`` uses it): written beside the target and
+    renamed into place, with a manifest, like a run folder."""
     from tierwise.demo import generate_book
+    from tierwise.demo.policy import write_book_policy
+    from tierwise.folders import staged_folder
 
     kwargs: dict[str, Any] = {"customers": customers, "seed": seed}
     if lines is not None:
         kwargs["lines_per_customer"] = lines
-    if quiet:
-        return generate_book(out_dir, **kwargs)
-    with Progress(
-        TextColumn("[bold]generating book"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-    ) as progress:
-        task = progress.add_task("generate", total=customers)
-        return generate_book(
-            out_dir,
-            progress=lambda done, total: progress.update(task, completed=done, total=total),
-            **kwargs,
-        )
+    with staged_folder(out_dir) as staging:
+        if quiet:
+            summary = generate_book(staging, **kwargs)
+        else:
+            with Progress(
+                TextColumn("[bold]generating book"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+            ) as progress:
+                task = progress.add_task("generate", total=customers)
+                summary = generate_book(
+                    staging,
+                    progress=lambda done, total: progress.update(task, completed=done, total=total),
+                    **kwargs,
+                )
+        write_book_policy(staging)
+    return summary
 
 
 @app.command()
@@ -493,18 +516,25 @@ def demo(
         int, typer.Option("--customers", min=50, help="Number of customers in the demo book.")
     ] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the demo book.")] = 7,
+    force: ForceOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Build a demo book, analyse it, write the run with its report, and print a summary."""
 
     def body() -> None:
         from tierwise.demo.policy import demo_policy
+        from tierwise.folders import check_target
         from tierwise.pipeline import analyze as run_analysis
         from tierwise.policy.io import policy_yaml
+        from tierwise.run_folder import check_run_target, save_run
 
         book_dir = out_dir / "book"
-        _generate(book_dir, customers, seed, None, quiet)
         policy_file = out_dir / "policy.yaml"
+        check_target(book_dir, what="demo book folder", force=force)
+        check_run_target(out_dir / "run", book=book_dir, force=force)
+        if policy_file.exists() and not force:
+            raise TierwiseError(f"{policy_file} exists; pass --force to overwrite it")
+        _generate(book_dir, customers, seed, None, quiet)
         policy_file.write_text(
             policy_yaml(
                 demo_policy(book_dir), "The demo's policy: the default, with the demo book's team."
@@ -514,7 +544,7 @@ def demo(
         result = run_analysis(
             book_dir, policy=policy_file, progress=None if quiet else StageBar(err)
         )
-        run_dir = result.write(out_dir / "run")
+        run_dir = save_run(result, out_dir / "run", force=force)
         if not quiet:
             _print_summary(result, run_dir)
             out.print(

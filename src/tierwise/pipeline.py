@@ -34,6 +34,7 @@ from tierwise.policy.alignment import align_service
 from tierwise.policy.io import DEFAULT_SOURCE, load_policy
 from tierwise.policy.schema import Policy
 from tierwise.progress import Progress, Stopwatch
+from tierwise.run_folder import write_run
 from tierwise.segment.stage import segment_customers
 from tierwise.window import Window
 
@@ -60,7 +61,10 @@ SCORECARD_ORDER = (
 
 @dataclass
 class AnalysisResult:
-    """Everything one run produced. ``write(dir)`` makes the run folder of CONTRACT §3."""
+    """Everything one run produced. ``write(dir)`` writes its data as a run folder
+    (CONTRACT §3); ``tierwise.save_run(result, dir)`` adds the report. The tier history
+    and the moves since the previous run come from a workspace database
+    (``tierwise.workspace.Workspace.analyze``)."""
 
     book: Book
     policy: Policy
@@ -106,10 +110,15 @@ class AnalysisResult:
             "timings_seconds": self.timings,
         }
 
-    def write(self, out_dir: str | Path) -> Path:
-        from tierwise.run_folder import write_run
+    def write(self, out_dir: str | Path, *, force: bool = False) -> Path:
+        """Write the run folder: ``scorecard.parquet``/``.csv``, ``portfolio.json``,
+        ``quarantine/``, ``details/``, ``run.json``. Nothing else happens: no report is
+        rendered (``tierwise.save_run`` adds it, as the CLI does) and no history recorded.
 
-        return write_run(self, Path(out_dir))
+        ``out_dir`` must be new or empty, or an earlier run folder (replaced only with
+        ``force``); files tierwise did not write are never touched.
+        """
+        return write_run(self, out_dir, force=force)
 
 
 def analyze(

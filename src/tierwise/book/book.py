@@ -33,6 +33,7 @@ from tierwise.book.readers import (
 from tierwise.book.validate import TableAccounting, validate_table
 from tierwise.engine import connect_embedded
 from tierwise.errors import InputError
+from tierwise.folders import check_target, staged_folder
 
 Progress = Callable[[str], None]
 _URL = re.compile(r"^[a-z][a-z0-9+]*://|^pyspark$")
@@ -77,17 +78,42 @@ class Book:
     def accounting_dict(self) -> dict[str, Any]:
         return {name: acc.as_dict() for name, acc in self.accounting.items()}
 
-    def write_quarantine(self, folder: Path) -> None:
+    def write_quarantine(self, folder: str | Path, *, force: bool = False) -> Path:
         """Write each table's rejected rows, as read and with their reason, to ``<table>.csv``.
 
-        Files from an earlier write are removed first, so the folder matches this book.
+        ``folder`` must be new or empty, or a quarantine tierwise wrote before (replaced
+        only with ``force``); it is never the book's own folder, and files tierwise did not
+        write are never touched (``folders.check_target``). The folder is written beside
+        and renamed into place, so it always matches one book.
         """
+        folder = Path(folder)
+        check_target(
+            folder,
+            what="quarantine folder",
+            force=force,
+            book=self.source,
+            tables=READ_ORDER,
+            flag="--quarantine",
+        )
+        with staged_folder(folder) as staging:
+            self.write_quarantine_files(staging)
+        return folder
+
+    def write_quarantine_files(self, folder: Path) -> None:
+        """Write the quarantine CSV files into ``folder``, a new folder the caller owns."""
         folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("*.csv"):
-            old.unlink()
         for name, table in self.quarantine.items():
             if self.accounting[name].quarantined:
-                table.order_by(["_file", "_line"]).to_csv(folder / f"{name}.csv")
+                write_csv(self.con, table.order_by(["_file", "_line"]), folder / f"{name}.csv")
+
+
+def write_csv(con: ibis.BaseBackend, table: ir.Table, path: Path) -> None:
+    """Write ``table`` to ``path`` as CSV with DuckDB's writer, the path passed as a value.
+
+    Not through Ibis's ``to_csv``: it pastes the path into a COPY statement unescaped.
+    """
+    query = con.compile(table)  # type: ignore[attr-defined]
+    con.con.sql(query).write_csv(str(path), header=True)  # type: ignore[attr-defined]
 
 
 def as_date(value: date | str | None, name: str) -> date | None:

@@ -10,14 +10,18 @@ from __future__ import annotations
 import codecs
 import fnmatch
 import gzip
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+import sqlglot as sg
+import sqlglot.expressions as sge
 
 from tierwise.book.contract import READ_ORDER
 from tierwise.book.mapping import BookMapping, ReadOptions
@@ -141,10 +145,28 @@ def _transcode(path: Path, encoding: str, workdir: Path) -> Path:
 
 
 # --- readers per format ------------------------------------------------------------------
+#
+# Nothing read from a book (file names, header tokens, preset names) is pasted into SQL:
+# what DuckDB needs that Ibis cannot express is built as a sqlglot expression, which
+# quotes every identifier and literal itself. File names are glob-escaped as well,
+# because DuckDB's readers expand ``*``, ``?`` and ``[`` in a path.
 
 
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+def glob_escape(path: str | Path) -> str:
+    """``path`` as a DuckDB file pattern that matches exactly that file."""
+    return re.sub(r"([\[*?])", r"[\1]", str(path))
+
+
+def _literal(value: str) -> sge.Expr:
+    return sge.Literal.string(value)
+
+
+def _option(name: str, value: object) -> sge.Expr:
+    return sg.to_identifier(name).eq(sge.convert(value))
+
+
+def _sql(con: ibis.BaseBackend, statement: sge.Expr) -> Any:
+    return con.raw_sql(statement.sql("duckdb"))  # type: ignore[attr-defined]
 
 
 def read_table(
@@ -165,21 +187,25 @@ def read_table(
 
 
 def _read_parquet(con: ibis.BaseBackend, name: str, paths: list[Path]) -> RawTable:
-    files = ", ".join(_sql_str(str(p)) for p in paths)
-    view = f"raw_{name}"
     try:
-        con.raw_sql(  # type: ignore[attr-defined]
-            f"CREATE OR REPLACE VIEW {view} AS SELECT * EXCLUDE (file_row_number, filename), "
-            f"filename AS _file, file_row_number + 1 AS _line "
-            f"FROM read_parquet([{files}], file_row_number = true, filename = true, "
-            "union_by_name = true)"
+        files = con.read_parquet(  # type: ignore[attr-defined]
+            [glob_escape(p) for p in paths],
+            table_name=f"raw_{name}_files",
+            file_row_number=True,
+            filename=True,
+            union_by_name=True,
         )
+        view = files.select(
+            *[c for c in files.columns if c not in ("file_row_number", "filename")],
+            _file=files.filename,
+            _line=files.file_row_number + 1,
+        )
+        expr = con.create_view(f"raw_{name}", view, overwrite=True)
     except Exception as exc:  # duckdb raises several error types for bad files
         raise InputError(
             f"table {name!r}: {', '.join(map(str, paths))} cannot be read as Parquet; is each "
             "file complete and really Parquet?"
         ) from exc
-    expr = con.table(view)
     return RawTable(
         name,
         expr,
@@ -226,28 +252,28 @@ def _read_text(
         return _read_whitespace(con, name, paths, sources, options, notes)
 
     table = f"raw_{name}"
-    parts = []
+    parts: list[ir.Table] = []
     malformed_parts = []
     for index, (path, source) in enumerate(zip(paths, sources, strict=True)):
-        args = ["all_varchar = true", "store_rejects = true", "null_padding = false"]
+        csv_options = [
+            _option("all_varchar", True),
+            _option("store_rejects", True),
+            _option("null_padding", False),
+        ]
         if options.delimiter:
-            args.append(f"delim = {_sql_str(options.delimiter)}")
+            csv_options.append(_option("delim", options.delimiter))
         if options.header is not None:
-            args.append(f"header = {str(options.header).lower()}")
+            csv_options.append(_option("header", options.header))
         part = f"{table}_{index}"
+        pattern = _literal(glob_escape(source))
+        rows = sg.select(sge.Star(), _ROW_NUMBER.copy().as_("_row")).from_(
+            sg.func("read_csv", pattern, *csv_options)
+        )
         try:
-            con.raw_sql(  # type: ignore[attr-defined]
-                f"CREATE OR REPLACE TEMP TABLE {part} AS SELECT *, row_number() OVER () AS _row "
-                f"FROM read_csv({_sql_str(str(source))}, {', '.join(args)})"
-            )
-            header = con.raw_sql(  # type: ignore[attr-defined]
-                f"SELECT HasHeader FROM sniff_csv({_sql_str(str(source))})"
-            ).fetchone()
-            rejects = con.raw_sql(  # type: ignore[attr-defined]
-                "SELECT line, first(csv_line ORDER BY column_idx), "
-                "first(error_message ORDER BY column_idx) "
-                "FROM reject_errors GROUP BY line ORDER BY line"
-            ).fetchall()
+            _sql(con, _create_temp_table(part, rows))
+            header = _sql(con, sg.select("HasHeader").from_(sg.func("sniff_csv", pattern)))
+            header = header.fetchone()
+            rejects = _sql(con, _REJECTS).fetchall()
         except Exception as exc:
             raise InputError(  # the engine's text names a temporary copy: not shown
                 f"{path}: cannot be read as delimited text; check the file format, or set "
@@ -256,19 +282,22 @@ def _read_text(
         has_header = options.header if options.header is not None else bool(header and header[0])
         offset = 1 if has_header else 0
         # line = row + header + number of malformed lines before it
-        con.raw_sql(  # type: ignore[attr-defined]
-            f"CREATE OR REPLACE TEMP TABLE {part}_rej AS SELECT * FROM (VALUES (0, 0)) v(t, j) "
-            + "".join(
-                f" UNION ALL SELECT {int(line) - offset - j}, {j + 1}"
-                for j, (line, _, _) in enumerate(rejects)
+        skipped = pd.DataFrame(
+            {
+                "t": [0, *(int(line) - offset - j for j, (line, _, _) in enumerate(rejects))],
+                "j": list(range(len(rejects) + 1)),
+            }
+        )
+        p = con.table(part)
+        r = ibis.memtable(skipped)
+        numbered = p.asof_join(r, p._row >= r.t)
+        parts.append(
+            numbered.select(
+                *[numbered[c] for c in p.columns if c != "_row"],
+                _file=ibis.literal(str(path)),
+                _line=(numbered._row + offset + numbered.j).cast("int64"),
             )
         )
-        con.raw_sql(  # type: ignore[attr-defined]
-            f"CREATE OR REPLACE TEMP TABLE {part}_n AS SELECT p.* EXCLUDE (_row), "
-            f"{_sql_str(str(path))} AS _file, p._row + {offset} + r.j AS _line "
-            f"FROM {part} p ASOF LEFT JOIN {part}_rej r ON p._row >= r.t"
-        )
-        parts.append(f"{part}_n")
         if rejects:
             malformed_parts.append(
                 pd.DataFrame(
@@ -280,13 +309,9 @@ def _read_text(
                     }
                 )
             )
-    con.raw_sql(  # type: ignore[attr-defined]
-        f"CREATE OR REPLACE TEMP TABLE {table} AS "
-        + " UNION ALL BY NAME ".join(f"SELECT * FROM {p}" for p in parts)
-    )
-    for part in parts:
-        con.raw_sql(f"DROP TABLE {part}; DROP TABLE {part[:-2]}; DROP TABLE {part[:-2]}_rej")  # type: ignore[attr-defined]
-    expr = con.table(table)
+    expr = con.create_table(table, _union_by_name(parts), temp=True, overwrite=True)
+    for index in range(len(paths)):
+        con.drop_table(f"{table}_{index}", force=True)
     malformed = None
     if malformed_parts:
         malformed = con.create_table(
@@ -302,6 +327,45 @@ def _read_text(
     )
 
 
+_ROW_NUMBER = sg.parse_one("row_number() OVER ()", read="duckdb")
+# the first error of each line DuckDB's CSV reader could not split; no value from a book
+_REJECTS = sg.parse_one(
+    "SELECT line, first(csv_line ORDER BY column_idx), first(error_message ORDER BY column_idx) "
+    "FROM reject_errors GROUP BY line ORDER BY line",
+    read="duckdb",
+)
+
+
+def _create_temp_table(name: str, query: sge.Expr) -> sge.Expr:
+    return sge.Create(
+        this=sg.table(sg.to_identifier(name, quoted=True)),
+        kind="TABLE",
+        replace=True,
+        expression=query,
+        properties=sge.Properties(expressions=[sge.TemporaryProperty()]),
+    )
+
+
+def _union_by_name(parts: list[ir.Table]) -> ir.Table:
+    """Stack tables whose columns may differ (files of one table): missing ones are null."""
+    if len(parts) == 1:
+        return parts[0]
+    columns: dict[str, Any] = {}
+    for part in parts:
+        for column, dtype in part.schema().items():
+            columns.setdefault(column, dtype)
+    aligned = [
+        part.select(
+            *[
+                part[c] if c in part.columns else ibis.null(dtype).name(c)
+                for c, dtype in columns.items()
+            ]
+        )
+        for part in parts
+    ]
+    return ibis.union(*aligned)
+
+
 def _read_whitespace(
     con: ibis.BaseBackend,
     name: str,
@@ -312,29 +376,31 @@ def _read_whitespace(
 ) -> RawTable:
     """Whitespace-separated text (e.g. fixed-width logs): split each line on runs of blanks."""
     table = f"raw_{name}"
-    selects = []
-    for path, source in zip(paths, sources, strict=True):
-        selects.append(
-            f"SELECT {_sql_str(str(path))} AS _file, row_number() OVER () AS _line, "
-            f"regexp_split_to_array(trim(line), '\\s+') AS _fields "
-            f"FROM read_csv({_sql_str(str(source))}, columns = {{'line': 'VARCHAR'}}, "
-            f"delim = '\\x1f', quote = '', escape = '', header = false)"
+    files = []
+    for index, (path, source) in enumerate(zip(paths, sources, strict=True)):
+        lines = con.read_csv(  # type: ignore[attr-defined]
+            glob_escape(source),
+            table_name=f"{table}_file_{index}",
+            columns={"line": "VARCHAR"},
+            delim="\x1f",
+            quote="",
+            escape="",
+            header=False,
         )
-    con.raw_sql(  # type: ignore[attr-defined]
-        f"CREATE OR REPLACE TEMP TABLE {table}_lines AS "
-        + " UNION ALL ".join(selects)
-        + " ; DELETE FROM "
-        + table
-        + "_lines WHERE _fields = [''] "
-    )
-    widths = con.raw_sql(  # type: ignore[attr-defined]
-        f"SELECT len(_fields) AS w, count(*) AS n FROM {table}_lines GROUP BY w ORDER BY n DESC"
-    ).fetchall()
-    width = int(widths[0][0])
+        files.append(
+            lines.mutate(
+                _file=ibis.literal(str(path)),
+                _line=(ibis.row_number() + 1).cast("int64"),
+                _fields=lines.line.strip().re_split(r"\s+"),
+            )
+        )
+    split = ibis.union(*files) if len(files) > 1 else files[0]
+    split = split.filter(split.line.strip().fill_null("") != "").drop("line")
+    lines_table = con.create_table(f"{table}_lines", split, temp=True, overwrite=True)
+    counts = lines_table.group_by(w=lines_table._fields.length()).aggregate(n=lines_table.count())
+    width = int(counts.order_by(ibis.desc("n")).limit(1).execute()["w"].iloc[0])
     names = options.names_by_width.get(width)
-    first = con.raw_sql(  # type: ignore[attr-defined]
-        f"SELECT _fields FROM {table}_lines ORDER BY _file, _line LIMIT 1"
-    ).fetchone()[0]
+    first = list(lines_table.order_by(["_file", "_line"]).limit(1).execute()["_fields"].iloc[0])
     looks_like_header = options.header is True or (
         options.header is None and not any(ch.isdigit() for ch in "".join(first))
     )
@@ -349,43 +415,54 @@ def _read_whitespace(
         raise InputError(
             f"{paths[0]}: names_by_width[{width}] lists {len(names)} names for {width} fields"
         )
-    columns = ", ".join(
-        f'CASE WHEN len(_fields) = {width} THEN _fields[{i + 1}] END AS "{col}"'
-        for i, col in enumerate(names)
+    _check_column_names(names, paths[0])
+    t = lines_table
+    fits = t._fields.length() == width
+    rows = t.select(
+        *[
+            ibis.ifelse(fits, t._fields[i], ibis.null("string")).name(c)
+            for i, c in enumerate(names)
+        ],
+        _malformed=ibis.ifelse(fits, ibis.null("string"), t._fields.join(" ")),
+        _file=t._file,
+        _line=t._line,
     )
-    skip_header = (
-        "WHERE NOT (_line = 1 AND _fields = " + _sql_list(first) + ")" if looks_like_header else ""
-    )
-    con.raw_sql(  # type: ignore[attr-defined]
-        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {columns}, "
-        f"CASE WHEN len(_fields) <> {width} THEN array_to_string(_fields, ' ') END AS _malformed, "
-        f"_file, _line FROM {table}_lines {skip_header}; DROP TABLE {table}_lines"
-    )
-    expr = con.table(table)
+    if looks_like_header:
+        header = (t._line == 1) & (t._fields == ibis.literal(first, type="array<string>"))
+        rows = rows.filter(~header.fill_null(False))
+    expr = con.create_table(table, rows, temp=True, overwrite=True)
+    con.drop_table(f"{table}_lines", force=True)
     notes.append(f"whitespace-separated, {width} fields: {', '.join(names)}")
     return RawTable(name, expr, [str(p) for p in paths], list(names), notes)
 
 
-def _sql_list(values: list[str]) -> str:
-    return "[" + ", ".join(_sql_str(str(v)) for v in values) + "]"
+def _check_column_names(names: list[str], path: Path) -> None:
+    """Column names taken from a header line must be distinct and not tierwise's own."""
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise InputError(
+            f"{path}: the header names column(s) {repeated} more than once; give each column "
+            "its own name, or set read.names_by_width in the mapping"
+        )
+    reserved = [n for n in names if n.startswith("_")]
+    if reserved:
+        raise InputError(
+            f"{path}: column name(s) {reserved} start with '_', which tierwise keeps for its "
+            "own columns; rename them, or set read.names_by_width in the mapping"
+        )
 
 
 def read_connection_table(
     con: ibis.BaseBackend, source: ibis.BaseBackend, name: str, url: str
 ) -> RawTable:
     """Copy a table from another Ibis backend into the embedded engine, in Arrow batches."""
-    remote = source.table(name)
-    batches = remote.to_pyarrow_batches()
     import pyarrow as pa
 
+    batches = source.table(name).to_pyarrow_batches()
     arrow = pa.Table.from_batches(list(batches), schema=batches.schema)
-    expr = con.create_table(f"raw_{name}_src", arrow, overwrite=True)
-    con.raw_sql(  # type: ignore[attr-defined]
-        f"CREATE OR REPLACE TEMP TABLE raw_{name} AS SELECT *, "
-        f"{_sql_str(url + '#' + name)} AS _file, "
-        f"row_number() OVER () AS _line FROM raw_{name}_src"
-    )
-    expr = con.table(f"raw_{name}")
+    arrow = arrow.append_column("_file", pa.array([f"{url}#{name}"] * arrow.num_rows))
+    arrow = arrow.append_column("_line", pa.array(range(1, arrow.num_rows + 1), pa.int64()))
+    expr = con.create_table(f"raw_{name}", arrow, overwrite=True)
     return RawTable(
         name, expr, [f"{url}#{name}"], [c for c in expr.columns if not c.startswith("_")]
     )

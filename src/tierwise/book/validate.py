@@ -174,9 +174,19 @@ def validate_table(
         known = known_customers.select(_known_id=known_customers.customer_id).distinct()
         t = t.left_join(known, parse_id(t[resolved["customer_id"]]) == known._known_id)
 
+    currency = (
+        _currency_plan(raw.expr, resolved["currency"], fx_rates or {}, book_currency, where)
+        if spec.name == "transactions" and "currency" in resolved
+        else _NO_CONVERSION
+    )
+
     def checked_rows(shapes: dict[str, TextShape]) -> tuple[dict[str, ir.Value], ir.Table]:
         """Typed values and each row's first failed check, parsed for the given shapes."""
         values, checks = _parse_columns(t, spec, resolved, formats, read, shapes)
+        if currency.factors:  # an amount whose currency has no rate cannot be converted
+            code = _currency_code(values["currency"])
+            known = code.isin(list(currency.factors))
+            checks.append((~known.fill_null(False), "unknown currency"))
         if spec.event_date and spec.event_date in values:
             cutoff = ibis.literal(today + timedelta(days=1)).cast("timestamp")
             checks.append((values[spec.event_date] >= cutoff, f"{spec.event_date} in the future"))
@@ -235,7 +245,7 @@ def validate_table(
     )
     if spec.name == "transactions":
         accepted = _with_order_id(accepted)
-        accepted = _in_book_currency(accepted, fx_rates or {}, book_currency, where)
+        accepted = _in_book_currency(accepted, currency)
     accepted = _keep_accepted(con, f"tw_{spec.name}", accepted, lazy=raw.lazy)
 
     quarantine = staged.filter(staged.reason.notnull()).select(
@@ -504,28 +514,56 @@ def _with_order_id(t: ir.Table) -> ir.Table:
     return t.mutate(order_id=t.customer_id.concat("|", t.date.date().cast("string")))
 
 
-def _in_book_currency(
-    t: ir.Table, rates: dict[str, float], book_currency: str | None, where: str
-) -> ir.Table:
-    """Convert every money column to the book currency, or stop if rates are missing."""
-    if "currency" not in t.columns:
-        return t
-    found = t.select(code=t.currency.upper()).distinct().execute()["code"]
+@dataclass(frozen=True)
+class _CurrencyPlan:
+    """How amounts reach the book currency: ``factors`` maps each code to its rate (the
+    book currency to 1); empty when the book needs no conversion."""
+
+    base: str | None = None
+    factors: dict[str, float] = field(default_factory=dict)
+
+
+_NO_CONVERSION = _CurrencyPlan()
+
+
+def _currency_code(value: ir.Value) -> ir.StringValue:
+    """A currency code as compared with the policy's rates: trimmed and upper-case."""
+    return parse_text(value).upper()
+
+
+def _currency_plan(
+    raw: ir.Table, source: str, rates: dict[str, float], book_currency: str | None, where: str
+) -> _CurrencyPlan:
+    """Which codes the book holds and the rate of each, or stop if a code has no rate.
+
+    A book of one currency (and no rates, or a book currency equal to its code) is not
+    converted. Otherwise each code needs a rate; a row with a blank code then goes to
+    the quarantine as ``unknown currency``, never accepted without its amount.
+    """
+    found = raw.select(code=_currency_code(raw[source])).distinct().execute()["code"]
     codes = sorted(str(c) for c in found if isinstance(c, str))
-    if len(codes) <= 1 and not rates:
-        return t
-    base = book_currency or (codes[0] if len(codes) == 1 else None)
-    needed = [c for c in codes if c != base and c not in rates]
+    factors = {str(code).strip().upper(): float(rate) for code, rate in rates.items()}
+    base = book_currency.strip().upper() if book_currency else None
+    if not factors and len(codes) <= 1 and (base is None or codes in ([], [base])):
+        return _CurrencyPlan(base or (codes[0] if codes else None))
+    base = base or (codes[0] if len(codes) == 1 else None)
+    needed = [c for c in codes if c != base and c not in factors]
     if base is None or needed:
         raise InputError(
             f"{where}: column 'currency' holds {codes}; mixed currencies need rates. Set "
             "analysis.currency (the book currency) and analysis.fx_rates in the policy, e.g. "
             f"fx_rates: {{{', '.join(f'{c}: 1.0' for c in (needed or codes))}}}"
         )
-    table = {**{c: float(r) for c, r in rates.items()}, base: 1.0}
-    factor = t.currency.upper().substitute(table, else_=ibis.null("float64")).cast("float64")
+    return _CurrencyPlan(base, {**factors, base: 1.0})
+
+
+def _in_book_currency(t: ir.Table, plan: _CurrencyPlan) -> ir.Table:
+    """Convert every money column to the book currency (rows without a rate were rejected)."""
+    if not plan.factors:
+        return t
+    factor = _currency_code(t.currency).substitute(plan.factors, else_=ibis.null("float64"))
     money = {c: t[c] * factor for c in ("amount", "cost", "list_amount") if c in t.columns}
-    return t.mutate(**money, currency=ibis.literal(base))
+    return t.mutate(**money, currency=ibis.literal(plan.base))
 
 
 def _with_malformed(raw: RawTable, quarantine: ir.Table) -> ir.Table:

@@ -196,10 +196,15 @@ def _scorecard_of(run: Path, label: str) -> Path:
 def compare_runs(run_a: Path | str, run_b: Path | str, *, limit: int = 50) -> RunComparison:
     """Compare two run folders: ``run_a`` is the baseline, ``run_b`` the alternative."""
     path_a, path_b = _scorecard_of(Path(run_a), "A"), _scorecard_of(Path(run_b), "B")
+    from tierwise.book.readers import glob_escape
+
     con = ibis.duckdb.connect()
     tiers = list(dict.fromkeys([*_tier_order(Path(run_a)), *_tier_order(Path(run_b))]))
     return compare_scorecards(
-        con.read_parquet(path_a), con.read_parquet(path_b), limit=limit, tiers=tiers
+        con.read_parquet(glob_escape(path_a)),
+        con.read_parquet(glob_escape(path_b)),
+        limit=limit,
+        tiers=tiers,
     )
 
 

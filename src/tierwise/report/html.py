@@ -2,27 +2,24 @@
 
 The page inlines everything it needs: the styles, the chart specs with their data,
 and the JavaScript of Vega, Vega-Lite and Vega-Embed from vl-convert's bundle, so it
-opens offline and can be e-mailed. Building that bundle takes seconds, so it is kept
-in memory and on disk (``TIERWISE_CACHE_DIR``, default ``~/.cache/tierwise``).
+opens offline and can be e-mailed (the bundle: ``tierwise.report.vega_bundle``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import altair as alt
 import jinja2
-import vl_convert as vlc
 from markupsafe import Markup
 
 from tierwise.report.sections import Section, build_sections
 from tierwise.report.sections._run import RunData
+from tierwise.report.vega_bundle import vega_bundle, vega_lite_version  # noqa: F401 (re-exported)
 
 REPORT_NAME = "report.html"
 
@@ -128,43 +125,3 @@ def _template_dir() -> Path:
 def _asset(name: str) -> Markup:
     """A CSS or JS file of the template folder, inlined verbatim (it is ours, not user data)."""
     return Markup((_template_dir() / name).read_text(encoding="utf-8"))
-
-
-def vega_lite_version() -> str | None:
-    """The Vega-Lite version Altair writes specs for, as vl-convert names it (e.g. '6.4')."""
-    wanted = ".".join(alt.VEGALITE_VERSION.lstrip("v").split(".")[:2])
-    return wanted if wanted in vlc.get_vegalite_versions() else None
-
-
-def _cache_dir() -> Path:
-    root = os.environ.get("TIERWISE_CACHE_DIR")
-    if root:
-        return Path(root)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "tierwise"
-
-
-@lru_cache(maxsize=1)
-def vega_bundle() -> Markup:
-    """The Vega + Vega-Lite + Vega-Embed JavaScript, built once by vl-convert and cached."""
-    version = vega_lite_version()
-    vlc_version = getattr(vlc, "__version__", "unknown")
-    path = _cache_dir() / f"vega-bundle-vlc{vlc_version}-vl{version or 'latest'}.js"
-    text: str | None = None
-    try:
-        if path.is_file():
-            text = path.read_text(encoding="utf-8")
-    except OSError:
-        text = None
-    if not text:
-        # the stub marks the snippet as required; without one the bundle sets window globals
-        text = vlc.javascript_bundle(vl_version=version)  # type: ignore[call-arg]
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(path)
-        except OSError:
-            pass  # a read-only home only costs the next run a few seconds
-    # The bundle is inlined in a <script>; a literal "</script" inside it would end it.
-    return Markup(text.replace("</script", "<\\/script"))

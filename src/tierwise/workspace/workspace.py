@@ -193,14 +193,17 @@ class Workspace:
         out_dir: str | Path | Callable[[AnalysisResult], Path],
         *,
         today: date | None = None,
+        force: bool = False,
         **options: Any,
     ) -> RecordedRun:
         """Analyse a book with the approved overrides applied, register the run and its
         tier history, and write the run folder — the run is registered only if the folder
         was written. ``out_dir`` may be a function of the result (a name with the as-of
-        date). ``options`` go to ``tierwise.analyze`` (policy, as_of, preset, …)."""
+        date); ``force`` replaces a run folder tierwise wrote before. ``options`` go to
+        ``tierwise.analyze`` (policy, as_of, preset, …)."""
         from tierwise import __version__
         from tierwise.pipeline import analyze as run_pipeline
+        from tierwise.run_folder import check_run_target, save_run
 
         today = today or datetime.now(UTC).date()
         with self.transaction() as s:
@@ -208,6 +211,7 @@ class Workspace:
             approved = overrides.approved_frame(s)
         result = run_pipeline(book, overrides=approved, **options)
         out = Path(out_dir(result) if callable(out_dir) else out_dir)
+        check_run_target(out, book=result.book.source, force=force)
         imported = self._import_legacy_history(out)
         wanted = (*history.POSITION_COLUMNS, "override_id", "override_stale")
         scores = result.scorecard_arrow.select(
@@ -229,7 +233,7 @@ class Workspace:
             result.moves = moves
             result.portfolio["overrides"] = override_figures(s, scores, matched)
             result.portfolio["workspace_run_id"] = run.id
-            written = result.write(out)
+            written = save_run(result, out, force=force)
             record = runs.run_dict(run)
         return RecordedRun(record, result, written, moves, expired, unmatched, imported)
 

@@ -108,8 +108,10 @@ class RunData:
         path = self.scorecard_path
         if path is None:
             return None
+        from tierwise.book.readers import glob_escape
+
         self._con = ibis.duckdb.connect()
-        return self._con.read_parquet(path, table_name="scorecard")
+        return self._con.read_parquet(glob_escape(path), table_name="scorecard")
 
     # -- details ----------------------------------------------------------------------
     def detail(self, name: str) -> pd.DataFrame | None:
