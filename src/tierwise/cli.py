@@ -585,6 +585,11 @@ def _require_run(run: Path) -> None:
         )
 
 
+from tierwise.web.command import serve as _serve  # noqa: E402  (light: Typer only)
+
+app.command("serve")(_serve)
+
+
 def main() -> None:
     """Entry point of the ``tierwise`` script."""
     app()
