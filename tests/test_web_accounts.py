@@ -119,9 +119,9 @@ def test_filter_values_are_bound_not_pasted_into_sql(table) -> None:
     assert page.total == 0
 
 
-def test_filter_choices_list_what_the_viewer_sees(table) -> None:
-    assert filter_choices(table, ROB)["owner"] == ["Rob Rep"]
-    assert filter_choices(table, LEADER)["tier"] == ["core", "strategic", "transactional"]
+def test_filter_choices_list_what_the_viewer_sees(run_dir) -> None:
+    assert filter_choices(run_dir, ROB)["owner"] == ["Rob Rep"]
+    assert filter_choices(run_dir, LEADER)["tier"] == ["core", "strategic", "transactional"]
 
 
 def test_account_of_another_rep_is_forbidden_and_unknown_is_not_found(table) -> None:

@@ -67,6 +67,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     warming = _warm(app)
     yield
     warming.join()  # never leave a thread inside DuckDB while the process ends
+    app.state.store.close()
 
 
 class CachedStatic(StaticFiles):

@@ -41,7 +41,7 @@ def accounts(
             "page": page,
             "run": ref,
             "runs": catalog.runs(),
-            "choices": filter_choices(table, viewer),
+            "choices": filter_choices(ref.path, viewer),
         },
         headers={"Vary": "HX-Request, HX-Target"},
     )

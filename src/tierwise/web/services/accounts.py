@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -99,13 +100,8 @@ def filtered(
 ) -> ir.Table:
     """The accounts the viewer may see that match the query (a lazy expression)."""
     query = query.checked()
-    t = table
+    t = visible(table, viewer.owners)
     cols = set(t.columns)
-    scope = viewer.owners
-    if scope is not None:
-        if "owner" not in cols:
-            return t.filter(ibis.literal(False))
-        t = t.filter(t.owner.isin(sorted(scope)))
     for column, value in (
         ("tier", query.tier),
         ("owner", query.owner),
@@ -128,6 +124,15 @@ def filtered(
             match = match | t.name.lower().contains(needle)
         t = t.filter(match)
     return t
+
+
+def visible(table: ir.Table, scope: frozenset[str] | None) -> ir.Table:
+    """The rows whose owner is in ``scope`` (None: every row)."""
+    if scope is None:
+        return table
+    if "owner" not in table.columns:
+        return table.filter(ibis.literal(False))
+    return table.filter(table.owner.isin(sorted(scope)))
 
 
 def _overridden(t: ir.Table, ids: frozenset[str]) -> ir.BooleanValue:
@@ -221,9 +226,26 @@ def get_account(table: ir.Table, viewer: Viewer, customer_id: str) -> dict[str, 
     return row
 
 
-def filter_choices(table: ir.Table, viewer: Viewer) -> dict[str, list[Any]]:
-    """The values each filter offers (tiers, owners, …) among the accounts the viewer sees."""
-    t = filtered(table, viewer, AccountQuery())
+def filter_choices(run_dir: Path, viewer: Viewer) -> dict[str, list[Any]]:
+    """The values each filter offers (tiers, owners, …) among the accounts the viewer sees;
+    kept per run file and scope, since a run folder does not change once written."""
+    mtime = (run_dir / "scorecard.parquet").stat().st_mtime
+    return _choices(run_dir, mtime, viewer.owners)
+
+
+@lru_cache(maxsize=128)
+def _choices(run_dir: Path, mtime: float, scope: frozenset[str] | None) -> dict[str, list[Any]]:
+    from tierwise.web.services.scorecard import connect
+
+    con = connect()
+    try:
+        table = con.read_parquet(run_dir / "scorecard.parquet", table_name="choices")
+        return _distinct_values(visible(table, scope))
+    finally:
+        con.disconnect()
+
+
+def _distinct_values(t: ir.Table) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = {}
     for key, column in (
         ("tier", "tier"),

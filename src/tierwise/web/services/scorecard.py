@@ -24,6 +24,8 @@ class ScorecardStore:
 
     def __init__(self) -> None:
         self._local = threading.local()
+        self._all: list[ibis.BaseBackend] = []
+        self._lock = threading.Lock()
 
     def table(self, run_dir: Path) -> ir.Table:
         tables: dict[Path, ir.Table] | None = getattr(self._local, "tables", None)
@@ -34,9 +36,18 @@ class ScorecardStore:
             con = getattr(self._local, "con", None)
             if con is None:
                 con = self._local.con = connect()
+                with self._lock:
+                    self._all.append(con)
             table = con.read_parquet(run_dir / "scorecard.parquet", table_name=f"sc{len(tables)}")
             tables[run_dir] = table
         return table
+
+    def close(self) -> None:
+        """Close every thread's connection (at shutdown: DuckDB must not outlive the app)."""
+        with self._lock:
+            connections, self._all = self._all, []
+        for con in connections:
+            con.disconnect()
 
 
 def connect() -> ibis.BaseBackend:
