@@ -19,6 +19,7 @@ fi
 if [ -x scripts/install-browser.sh ]; then
   scripts/install-browser.sh
 fi
+export TIERWISE_TEST_PG_URL="${TIERWISE_TEST_PG_URL:-$(scripts/install-postgres.sh || true)}"
 
 $UV sync --locked --all-extras --quiet
 $UV run --locked --all-extras ruff check src tests benchmarks

@@ -24,3 +24,6 @@ def shared_data() -> Path:
 def con() -> ibis.BaseBackend:
     """An in-memory DuckDB connection through Ibis."""
     return ibis.duckdb.connect()
+
+
+pytest_plugins = ["tests.db_fixtures"]

@@ -6,6 +6,7 @@ unexpected failure (with a hint to report it). No analysis logic lives here.
 
 from __future__ import annotations
 
+import os
 import traceback
 from collections.abc import Callable
 from datetime import date
@@ -25,6 +26,8 @@ from rich.progress import (
 from rich.table import Table
 
 from tierwise import __version__
+from tierwise.cli_workspace import DbOpt
+from tierwise.cli_workspace import register as register_workspace_commands
 from tierwise.errors import TierwiseError
 
 app = typer.Typer(
@@ -256,6 +259,7 @@ def analyze(
     date_format: DateFormatOpt = None,
     decimal_comma: DecimalCommaOpt = False,
     quiet: QuietOpt = False,
+    db: DbOpt = None,
 ) -> None:
     """Analyse a book and write a run folder (scorecard, portfolio, quarantine, report)."""
 
@@ -263,6 +267,24 @@ def analyze(
         from tierwise.pipeline import analyze as run_analysis
 
         bar = None if quiet else StageBar(err)
+        if db or os.environ.get("TIERWISE_DB"):  # apply overrides, record the run (§4, §5)
+            from tierwise.cli_workspace import analyze_in_workspace
+
+            options = {"policy": policy, "as_of": _parse_date(as_of), "preset": preset}
+            options["mapping"] = _mapping(map_, date_format, decimal_comma)
+            recorded = analyze_in_workspace(
+                db,
+                book,
+                lambda r: (
+                    out_dir
+                    or Path("runs") / f"{Path(book.rstrip('/')).name.split('.')[0]}-{r.as_of}"
+                ),
+                {**options, "progress": bar},
+                quiet,
+            )
+            if not quiet:
+                _print_summary(recorded.result, recorded.run_dir)
+            return
         result = run_analysis(
             book,
             policy=policy,
@@ -584,6 +606,8 @@ def _require_run(run: Path) -> None:
             f"`tierwise analyze BOOK --out {run}` makes one"
         )
 
+
+register_workspace_commands(app)
 
 from tierwise.web.command import serve as _serve  # noqa: E402  (light: Typer only)
 

@@ -67,6 +67,8 @@ class AnalysisResult:
     details: dict[str, pd.DataFrame] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     stage_summaries: dict[str, Any] = field(default_factory=dict)
+    #: who moved since the book's previous run; set by the workspace that records the run
+    moves: pd.DataFrame | None = None
 
     @property
     def as_of(self) -> date:
@@ -114,11 +116,14 @@ def analyze(
     mapping: BookMapping | None = None,
     progress: Progress | None = None,
     today: date | None = None,
+    overrides: pd.DataFrame | None = None,
 ) -> AnalysisResult:
     """Analyse a book (a path, URL or an already read ``Book``) under a policy.
 
     ``policy`` may be a ``Policy``, a path to a policy file, or None for the built-in
     default. ``as_of`` defaults to the day after the last accepted transaction.
+    ``overrides`` (approved tier overrides, from ``tierwise.workspace``) set the tier
+    that applies; the scorecard then also has ``model_tier`` and the ``override_*`` columns.
     """
     if isinstance(policy, Policy):
         resolved_policy, policy_source = policy, "given as a Policy object"
@@ -182,6 +187,14 @@ def analyze(
         portfolio.update(segments.portfolio)
         details.update(segments.details)
         scorecard = _attach(con, scorecard, segments.scores)
+        if overrides is not None:
+            from tierwise.segment.overrides import apply_overrides
+
+            scorecard = con.create_table(
+                f"tw_scorecard_{next(_SCORECARD_VERSIONS)}",
+                apply_overrides(scorecard, overrides),
+                overwrite=True,
+            )
 
     with watch.stage("service alignment and capacity"):
         service = align_service(

@@ -11,8 +11,6 @@ import pandas as pd
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from tierwise.store.history import default_history_path, record_history
-
 if TYPE_CHECKING:
     from tierwise.pipeline import AnalysisResult
 
@@ -22,7 +20,7 @@ def write_run(result: AnalysisResult, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     pq.write_table(result.scorecard_arrow, out_dir / "scorecard.parquet")
     pacsv.write_csv(result.scorecard_arrow, out_dir / "scorecard.csv")
-    moves = _record_history(result, out_dir)
+    moves = result.moves if result.moves is not None else _no_moves()
     _write_json(out_dir / "portfolio.json", {**result.portfolio, "moves": _moves_summary(moves)})
 
     result.book.write_quarantine(out_dir / "quarantine")
@@ -40,17 +38,11 @@ def write_run(result: AnalysisResult, out_dir: Path) -> Path:
     return out_dir
 
 
-def _record_history(result: AnalysisResult, out_dir: Path) -> pd.DataFrame:
-    """Keep this run's tiers and levels, and list who moved since the book's previous run.
+def _no_moves() -> pd.DataFrame:
+    """Moves need the history of a workspace database (``analyze --db``)."""
+    from tierwise.workspace.history import empty_moves
 
-    The history lives beside the run folders (``<parent>/.tierwise-history.sqlite``), keyed
-    by the book's absolute location, so successive runs of one book see each other.
-    """
-    columns = ["customer_id", "tier", "relationship_level", "relationship_trend", "strategic_score"]
-    scores = result.scorecard_arrow.select(columns).to_pandas()
-    source = result.book.source
-    book_id = source if "://" in source else str(Path(source).resolve())
-    return record_history(scores, book_id, result.as_of, default_history_path(out_dir))
+    return empty_moves()
 
 
 def _moves_summary(moves: pd.DataFrame) -> dict[str, Any]:

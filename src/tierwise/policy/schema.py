@@ -12,6 +12,7 @@ from tierwise.book.mapping import BookMapping
 from tierwise.clv.settings import ClvSettings
 from tierwise.metrics.rfm import RfmSettings
 from tierwise.policy.cost_model import CostModel
+from tierwise.policy.overrides import OverrideSettings
 from tierwise.policy.segmentation import SegmentationSettings
 from tierwise.policy.service import ServiceSettings
 
@@ -58,6 +59,7 @@ class Policy(BaseModel):
     clv: ClvSettings = Field(default_factory=ClvSettings)
     segmentation: SegmentationSettings = Field(default_factory=SegmentationSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
+    overrides: OverrideSettings = Field(default_factory=OverrideSettings)
 
     @model_validator(mode="after")
     def _sections_agree(self) -> Policy:

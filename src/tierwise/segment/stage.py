@@ -30,10 +30,9 @@ from tierwise.segment.scoring import ScoredObjective, score_from_parts
 from tierwise.segment.tiers import tiers_for_ranks
 from tierwise.segment.trend import order_stats, relationship_trend
 from tierwise.segment.value import client_index, client_parts, us_index
-from tierwise.store.history import record_history
 from tierwise.window import Window
 
-__all__ = ["SCORE_COLUMNS", "SegmentOutcome", "record_history", "segment_customers"]
+__all__ = ["SCORE_COLUMNS", "SegmentOutcome", "segment_customers"]
 
 # Scorecard columns this stage reads; absent ones are read as blank and reported.
 _NUMERIC_INPUTS: dict[str, str] = {

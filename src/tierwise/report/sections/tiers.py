@@ -83,8 +83,8 @@ def _add_moves(section: Section, run: RunData) -> None:
     previous = moves.get("previous_run")
     if not previous:
         section.notes.append(
-            "Tier and level moves appear from the second run of this book on "
-            "(history: .tierwise-history.sqlite beside the run folder)."
+            "Tier and level moves appear from the second run of this book on, when runs "
+            "are recorded in a workspace database (`tierwise analyze BOOK --db URL`)."
         )
         return
     tier, level = moves.get("tier") or {}, moves.get("level") or {}
