@@ -23,7 +23,9 @@ from tierwise.web.services.viewer import Viewer
 
 @pytest.fixture
 def as_viewer(tmp_path: Path) -> Iterator[object]:
-    app = create_app(WebSettings(runs_dir=write_runs(tmp_path)))
+    app = create_app(
+        WebSettings(runs_dir=write_runs(tmp_path), db_url=f"sqlite:///{tmp_path / 'ws.db'}")
+    )
     state: dict[str, Viewer | None] = {"viewer": LEADER}
 
     def viewer() -> Viewer:
@@ -129,4 +131,4 @@ def test_security_headers_on_api_and_pages(as_viewer) -> None:
         assert "script-src 'self'" in csp and "unsafe" not in csp
         assert "frame-ancestors 'none'" in csp
         assert r.headers["x-content-type-options"] == "nosniff"
-        assert r.headers["referrer-policy"] == "no-referrer"
+        assert r.headers["referrer-policy"] == "same-origin"

@@ -20,7 +20,9 @@ from tierwise.web.services.viewer import Viewer
 
 @pytest.fixture
 def client_for(tmp_path: Path) -> Iterator[object]:
-    app = create_app(WebSettings(runs_dir=write_runs(tmp_path)))
+    app = create_app(
+        WebSettings(runs_dir=write_runs(tmp_path), db_url=f"sqlite:///{tmp_path / 'ws.db'}")
+    )
     who: dict[str, Viewer] = {"v": LEADER}
     app.dependency_overrides[current_viewer] = lambda: who["v"]
     with TestClient(app, follow_redirects=False) as client:

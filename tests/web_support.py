@@ -123,3 +123,41 @@ def write_runs(root: Path) -> Path:
     write_run(root / "acme" / "2026-06-01", previous_scorecard(), "2026-06-01")
     write_run(root / "acme" / "2026-07-01", LATEST, "2026-07-01")
     return root
+
+
+PASSWORD = "correct horse battery staple"
+#: (name, role, manager) of the test workspace's people.
+PEOPLE = [
+    ("Ada Admin", "admin", None),
+    ("Lee Leader", "leader", None),
+    ("Ana Analyst", "analyst", None),
+    ("Mia Manager", "manager", None),
+    ("Rita Rep", "rep", "Mia Manager"),
+    ("Rob Rep", "rep", "Mia Manager"),
+    ("Sam Seller", "rep", None),
+]
+
+
+def make_workspace(url: str, root: Path) -> Path:
+    """A workspace at ``url`` with ``PEOPLE`` and the two runs of ``write_runs(root)``
+    registered with their positions (as ``analyze --db`` would)."""
+    from tierwise.workspace import Workspace, history, runs
+
+    write_runs(root)
+    with Workspace(url) as ws:
+        for i, (name, role, manager) in enumerate(PEOPLE):
+            actor = None if i == 0 else PEOPLE[0][0]
+            ws.add_user(name, role=role, password=PASSWORD, manager=manager, actor=actor)
+        for as_of, frame in (("2026-06-01", previous_scorecard()), ("2026-07-01", LATEST)):
+            with ws.transaction() as db:
+                run = runs.add_run(
+                    db,
+                    book_id="/data/books/acme",
+                    as_of=pd.Timestamp(as_of).date(),
+                    run_dir=str((root / "acme" / as_of).resolve()),
+                    policy={},
+                    counts={"customers": len(frame)},
+                    version="0.1.0",
+                )
+                history.record_positions(db, run, frame)
+    return root

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -17,10 +17,13 @@ from fastapi.templating import Jinja2Templates
 from tierwise import __version__
 from tierwise.report import takeaways as tw
 from tierwise.web import errors
+from tierwise.web.auth import csrf_guard
 from tierwise.web.routers import (
     api_customers,
     api_health,
     api_runs,
+    auth,
+    overrides,
     pages_accounts,
     pages_portfolio,
 )
@@ -46,15 +49,24 @@ def create_app(settings: WebSettings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         lifespan=_lifespan,
+        dependencies=[Depends(csrf_guard)],
     )
+    from tierwise.workspace.workspace import Workspace
+
     app.state.settings = settings
-    app.state.catalog = RunCatalog(settings.runs_dir)
+    app.state.workspace = Workspace(settings.db_url)
+    app.state.catalog = RunCatalog(
+        settings.runs_dir, registered=lambda: registered_runs(app.state.workspace)
+    )
     app.state.store = ScorecardStore()
     app.state.portfolio = PortfolioService(app.state.store, app.state.catalog)
     app.state.templates = _templates()
     errors.install(app)
-    for router in (api_health, api_runs, api_customers, pages_portfolio, pages_accounts):
+    for router in (api_health, api_runs, api_customers, auth, pages_portfolio):
         app.include_router(router.router)
+    app.include_router(overrides.api)
+    app.include_router(overrides.pages)  # before the accounts pages: /accounts/{id}/overrides
+    app.include_router(pages_accounts.router)
     app.add_api_route("/static/vega.js", _vega_bundle, include_in_schema=False)
     app.add_api_route("/static/report.css", _report_css, include_in_schema=False)
     app.mount("/static", CachedStatic(directory=HERE / "static"), name="static")
@@ -68,6 +80,18 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     warming.join()  # never leave a thread inside DuckDB while the process ends
     app.state.store.close()
+    app.state.workspace.close()
+
+
+def registered_runs(workspace: Any) -> list[Path]:
+    """Run folders the workspace database knows, that still exist."""
+    from sqlalchemy import select
+
+    from tierwise.workspace.models import Run
+
+    with workspace.transaction() as db:
+        folders = db.scalars(select(Run.run_dir).where(Run.run_dir.is_not(None))).all()
+    return [Path(f) for f in folders if f and Path(f).is_dir()]
 
 
 class CachedStatic(StaticFiles):
@@ -123,7 +147,9 @@ def _warm(app: FastAPI) -> threading.Thread:
 
 
 def _templates() -> Jinja2Templates:
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates = Jinja2Templates(
+        directory=str(HERE / "templates"), context_processors=[_page_context]
+    )
     env = templates.env
     env.autoescape = True  # every template, whatever its extension (.html.j2 is not matched)
     env.trim_blocks = True
@@ -134,6 +160,15 @@ def _templates() -> Jinja2Templates:
     env.globals["version"] = __version__
     env.globals["qs"] = query_string
     return templates
+
+
+def _page_context(request: Request) -> dict[str, Any]:
+    """What every page needs: the logged-in viewer and the session's CSRF token."""
+    auth = getattr(request.state, "auth", None)
+    return {
+        "viewer": auth.viewer if auth is not None else None,
+        "csrf_token": auth.csrf_token if auth is not None else None,
+    }
 
 
 def figure(value: Any, kind: str) -> str:

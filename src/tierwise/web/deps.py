@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 
-from tierwise.web.services.errors import NotLoggedIn
+from tierwise.web.auth import current_viewer
 from tierwise.web.services.portfolio import PortfolioService
 from tierwise.web.services.runs import RunCatalog
 from tierwise.web.services.scorecard import ScorecardStore
@@ -37,14 +37,6 @@ def _portfolio(request: Request) -> PortfolioService:
 
 def _templates(request: Request) -> Jinja2Templates:
     return request.app.state.templates  # type: ignore[no-any-return]
-
-
-def current_viewer(request: Request) -> Viewer:
-    """The logged-in person (set by the authentication middleware); 401 otherwise."""
-    viewer = getattr(request.state, "viewer", None)
-    if viewer is None:
-        raise NotLoggedIn("log in first (a session cookie, or Authorization: Bearer TOKEN)")
-    return viewer  # type: ignore[no-any-return]
 
 
 SettingsDep = Annotated[WebSettings, Depends(_settings)]

@@ -14,9 +14,10 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tierwise.web.services.errors import NotLoggedIn, ServiceError
+from tierwise.web.services.errors import Forbidden, NotLoggedIn, ServiceError
 
 log = logging.getLogger("tierwise.web")
 
@@ -66,7 +67,51 @@ async def _service_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, NotLoggedIn) and not is_api(request):
         target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         return RedirectResponse(f"/login?next={target}", status_code=303)
+    if isinstance(exc, Forbidden):
+        await run_in_threadpool(_audit_refusal, request, str(exc))
     return error_response(request, exc.status, exc.code, str(exc))
+
+
+async def _workspace_error(request: Request, exc: Exception) -> Response:
+    from tierwise.workspace import errors as ws
+
+    status, code = 422, "bad_input"
+    if isinstance(exc, ws.NotAllowed):
+        status, code = 403, "forbidden"
+        await run_in_threadpool(_audit_refusal, request, str(exc))
+    elif isinstance(exc, ws.NotFound):
+        status, code = 404, "not_found"
+    elif isinstance(exc, ws.Conflict):
+        status, code = 409, "conflict"
+    elif isinstance(exc, ws.DatabaseError):
+        log.error("workspace database: %s", exc)
+        return error_response(
+            request, 503, "unavailable", "the workspace database cannot be reached right now"
+        )
+    return error_response(request, status, code, str(exc))
+
+
+def _audit_refusal(request: Request, reason: str) -> None:
+    """Refused access goes to the audit trail (in its own transaction: the request's own
+    was rolled back by the refusal). Never fails the response."""
+    viewer = getattr(request.state, "viewer", None)
+    workspace = getattr(request.app.state, "workspace", None)
+    if workspace is None:
+        return
+    try:
+        from tierwise.workspace import audit
+
+        with workspace.transaction() as db:
+            audit.record(
+                db,
+                actor=viewer.name if viewer is not None else "anonymous",
+                action="access.refused",
+                object_type="route",
+                object_id=f"{request.method} {request.url.path}"[:200],
+                comment=reason[:500],
+            )
+    except Exception:
+        log.exception("could not audit a refused access")
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -101,7 +146,10 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
+    from tierwise.workspace.errors import WorkspaceError
+
     app.add_exception_handler(ServiceError, _service_error)
+    app.add_exception_handler(WorkspaceError, _workspace_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected)

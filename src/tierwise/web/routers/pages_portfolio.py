@@ -31,7 +31,7 @@ def portfolio(
     return templates.TemplateResponse(
         request,
         "portfolio.html.j2",
-        {"viewer": viewer, "view": view, "runs": catalog.runs(), "run": ref},
+        {"view": view, "runs": catalog.runs(), "run": ref},
     )
 
 

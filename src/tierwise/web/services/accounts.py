@@ -132,7 +132,7 @@ def visible(table: ir.Table, scope: frozenset[str] | None) -> ir.Table:
         return table
     if "owner" not in table.columns:
         return table.filter(ibis.literal(False))
-    return table.filter(table.owner.isin(sorted(scope)))
+    return table.filter(table.owner.strip().lower().isin(sorted(scope)))
 
 
 def _overridden(t: ir.Table, ids: frozenset[str]) -> ir.BooleanValue:

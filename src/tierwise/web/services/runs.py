@@ -1,5 +1,6 @@
 """The runs the app can show: run folders found under the runs folder, newest last.
 
+Run folders registered in the workspace database (``analyze --db``) are listed too.
 A run is named by its folder's path relative to the runs folder (``demo/run``); a request
 names a run by that id and the catalog looks it up among the folders it found, so no
 request text ever becomes a path. Folders are rescanned at most every few seconds.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,9 +45,10 @@ class RunRef:
 class RunCatalog:
     """Every run folder under ``root`` (and ``root`` itself when it is one)."""
 
-    def __init__(self, root: Path, extra: list[Path] | None = None) -> None:
+    def __init__(self, root: Path, registered: Callable[[], list[Path]] | None = None) -> None:
         self.root = Path(root)
-        self.extra = [Path(p) for p in (extra or [])]
+        #: run folders the workspace database knows (``analyze --db``), wherever they are
+        self.registered = registered or (lambda: [])
         self._lock = threading.Lock()
         self._runs: list[RunRef] = []
         self._scanned_at = -RESCAN_SECONDS
@@ -54,7 +57,7 @@ class RunCatalog:
         """All runs, oldest first (by as-of date, then creation time)."""
         with self._lock:
             if time.monotonic() - self._scanned_at >= RESCAN_SECONDS:
-                self._runs = _scan(self.root, self.extra)
+                self._runs = _scan(self.root, self.registered())
                 self._scanned_at = time.monotonic()
             return list(self._runs)
 
