@@ -1,6 +1,7 @@
 """Login, sessions, CSRF, throttling, bearer tokens and the audit of refusals (ASVS L2).
 
-Each test runs the real app on a fresh SQLite workspace with the people of
+Each test runs the real app on a fresh workspace (SQLite, and PostgreSQL where the
+test command provides it) with the people of
 tests/web_support.py (their password: ``PASSWORD``).
 """
 
@@ -29,8 +30,9 @@ COOKIE = "tierwise_session"
 
 
 @pytest.fixture
-def setup(tmp_path: Path) -> Iterator[tuple[TestClient, str]]:
-    url = f"sqlite:///{tmp_path / 'ws.db'}"
+def setup(tmp_path: Path, db_url: str) -> Iterator[tuple[TestClient, str]]:
+    """The app on a fresh workspace, once on SQLite and once on PostgreSQL."""
+    url = db_url
     root = make_workspace(url, tmp_path / "runs")
     app = create_app(WebSettings(runs_dir=root, db_url=url, login_max_failures=3))
     with TestClient(app, follow_redirects=False) as client:

@@ -411,7 +411,6 @@ def demo(
 
     def body() -> None:
         from tierwise.demo.policy import demo_policy
-        from tierwise.pipeline import analyze as run_analysis
         from tierwise.policy.io import policy_yaml
 
         book_dir = out_dir / "book"
@@ -423,12 +422,10 @@ def demo(
             ),
             encoding="utf-8",
         )
-        result = run_analysis(
-            book_dir, policy=policy_file, progress=None if quiet else StageBar(err)
-        )
-        run_dir = result.write(out_dir / "run")
+        result, run_dir, people = _demo_in_workspace(book_dir, policy_file, out_dir, quiet)
         if not quiet:
             _print_summary(result, run_dir)
+            _print_demo_people(people)
             out.print(
                 f"[dim]Try your own policy: edit {policy_file}, then `tierwise analyze {book_dir} "
                 f"--policy {policy_file} --out {out_dir / 'run2'}` and `tierwise compare {run_dir} "
@@ -436,6 +433,36 @@ def demo(
             )
 
     _run(body)
+
+
+def _demo_in_workspace(book_dir: Path, policy: Path, out_dir: Path, quiet: bool) -> Any:
+    """Analyse the demo book into the workspace database (so `tierwise serve` shows it)
+    and add the demo's people; their passwords are printed once."""
+    import pyarrow.parquet as pq
+
+    from tierwise.web.demo import add_demo_users
+    from tierwise.workspace import Workspace
+
+    with Workspace() as ws:
+        recorded = ws.analyze(
+            book_dir, out_dir / "run", policy=policy, progress=None if quiet else StageBar(err)
+        )
+        owners = [str(o) for o in pq.read_table(book_dir / "_team.parquet").column("owner")]
+        people = add_demo_users(ws, owners)
+    return recorded.result, recorded.run_dir, people
+
+
+def _print_demo_people(people: list[tuple[str, str, str]]) -> None:
+    if not people:
+        out.print("[dim]The workspace has users already; the demo added none.[/dim]")
+        return
+    table = Table(title="Demo users (passwords shown only now)", title_justify="left")
+    for column in ("name", "role", "password"):
+        table.add_column(column)
+    for row in people:
+        table.add_row(*row)
+    out.print(table)
+    out.print("Open the app with `tierwise serve` and log in as one of them.")
 
 
 @app.command()
