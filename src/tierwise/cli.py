@@ -436,14 +436,18 @@ def demo(
 
 
 def _demo_in_workspace(book_dir: Path, policy: Path, out_dir: Path, quiet: bool) -> Any:
-    """Analyse the demo book into the workspace database (so `tierwise serve` shows it)
-    and add the demo's people; their passwords are printed once."""
+    """Analyse the demo book into a workspace database (``TIERWISE_DB``, else one in the
+    demo folder, which `tierwise serve` finds) and add the demo's people; their passwords
+    are printed once."""
+    import os
+
     import pyarrow.parquet as pq
 
     from tierwise.web.demo import add_demo_users
     from tierwise.workspace import Workspace
 
-    with Workspace() as ws:
+    url = os.environ.get("TIERWISE_DB") or f"sqlite:///{(out_dir / 'tierwise.db').resolve()}"
+    with Workspace(url) as ws:
         recorded = ws.analyze(
             book_dir, out_dir / "run", policy=policy, progress=None if quiet else StageBar(err)
         )

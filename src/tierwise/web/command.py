@@ -53,8 +53,20 @@ def serve(
                 "`pip install 'tierwise[web]'`"
             ) from exc
         folder = runs or next((p for p in DEFAULT_RUN_FOLDERS if p.is_dir()), Path("runs"))
-        app = create_app(WebSettings(runs_dir=folder, db_url=db, secure_cookies=tls))
+        db_url = db or _demo_database()
+        app = create_app(WebSettings(runs_dir=folder, db_url=db_url, secure_cookies=tls))
         err.print(f"Serving runs under [bold]{folder}[/bold] at http://{host}:{port}/")
         uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
 
     _run(body)
+
+
+def _demo_database() -> str | None:
+    """The demo's database when no other is named and ./tierwise.db does not exist, so that
+    `tierwise demo` then `tierwise serve` shows the demo."""
+    import os
+
+    demo = Path("tierwise-demo") / "tierwise.db"
+    if os.environ.get("TIERWISE_DB") or Path("tierwise.db").exists() or not demo.is_file():
+        return None
+    return f"sqlite:///{demo.resolve()}"
