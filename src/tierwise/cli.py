@@ -524,9 +524,8 @@ def demo(
     def body() -> None:
         from tierwise.demo.policy import demo_policy
         from tierwise.folders import check_target
-        from tierwise.pipeline import analyze as run_analysis
         from tierwise.policy.io import policy_yaml
-        from tierwise.run_folder import check_run_target, save_run
+        from tierwise.run_folder import check_run_target
 
         book_dir = out_dir / "book"
         policy_file = out_dir / "policy.yaml"
@@ -541,12 +540,10 @@ def demo(
             ),
             encoding="utf-8",
         )
-        result = run_analysis(
-            book_dir, policy=policy_file, progress=None if quiet else StageBar(err)
-        )
-        run_dir = save_run(result, out_dir / "run", force=force)
+        result, run_dir, people = _demo_in_workspace(book_dir, policy_file, out_dir, quiet, force)
         if not quiet:
             _print_summary(result, run_dir)
+            _print_demo_people(people)
             out.print(
                 f"[dim]Try your own policy: edit {policy_file}, then `tierwise analyze {book_dir} "
                 f"--policy {policy_file} --out {out_dir / 'run2'}` and `tierwise compare {run_dir} "
@@ -554,6 +551,46 @@ def demo(
             )
 
     _run(body)
+
+
+def _demo_in_workspace(
+    book_dir: Path, policy: Path, out_dir: Path, quiet: bool, force: bool
+) -> Any:
+    """Analyse the demo book into a workspace database (``TIERWISE_DB``, else one in the
+    demo folder, which `tierwise serve` finds) and add the demo's people; their passwords
+    are printed once."""
+    import os
+
+    import pyarrow.parquet as pq
+
+    from tierwise.web.demo import add_demo_users
+    from tierwise.workspace import Workspace
+
+    url = os.environ.get("TIERWISE_DB") or f"sqlite:///{(out_dir / 'tierwise.db').resolve()}"
+    with Workspace(url) as ws:
+        recorded = ws.analyze(
+            book_dir,
+            out_dir / "run",
+            policy=policy,
+            force=force,
+            progress=None if quiet else StageBar(err),
+        )
+        owners = [str(o) for o in pq.read_table(book_dir / "_team.parquet").column("owner")]
+        people = add_demo_users(ws, owners)
+    return recorded.result, recorded.run_dir, people
+
+
+def _print_demo_people(people: list[tuple[str, str, str]]) -> None:
+    if not people:
+        out.print("[dim]The workspace has users already; the demo added none.[/dim]")
+        return
+    table = Table(title="Demo users (passwords shown only now)", title_justify="left")
+    for column in ("name", "role", "password"):
+        table.add_column(column)
+    for row in people:
+        table.add_row(*row)
+    out.print(table)
+    out.print("Open the app with `tierwise serve` and log in as one of them.")
 
 
 @app.command()
@@ -752,6 +789,10 @@ def _require_run(run: Path) -> None:
 
 
 register_workspace_commands(app)
+
+from tierwise.web.command import serve as _serve  # noqa: E402  (light: Typer only)
+
+app.command("serve")(_serve)
 
 
 def main() -> None:

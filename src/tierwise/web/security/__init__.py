@@ -1,0 +1,1 @@
+"""Security of the web app: response headers, sessions, CSRF, login throttling."""
