@@ -113,9 +113,8 @@ def test_a_second_run_into_the_same_folder_needs_force(book, tmp_path):
     assert forced.exit_code == 0, forced.output
     assert (run / "report.html").is_file()
     assert json.loads((run / "run.json").read_text())["created_at"] >= created
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tierwise-")] == [
-        ".tierwise-history.sqlite"
-    ]
+    # no staging or set-aside folder is left beside the run
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tierwise-")] == []
 
 
 def test_an_interrupted_write_leaves_no_run_that_looks_whole(book, tmp_path, monkeypatch):
@@ -143,10 +142,18 @@ def test_write_is_a_pure_writer(book, tmp_path):
     run = result.write(tmp_path / "run")
     assert not (run / "report.html").exists()
     assert not (tmp_path / ".tierwise-history.sqlite").exists()
-    assert "moves" not in json.loads((run / "portfolio.json").read_text())
+    moves = json.loads((run / "portfolio.json").read_text())["moves"]
+    assert moves == {"previous_run": None, "tier": {}, "level": {}}  # history needs a database
     assert (run / "scorecard.parquet").is_file() and (
         run / "quarantine" / "transactions.csv"
     ).is_file()
+
+
+def test_a_run_folder_gets_the_mode_of_a_new_folder(book, tmp_path):
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    run = tierwise.analyze(book).write(tmp_path / "run")
+    assert run.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
 
 
 def test_pipeline_and_run_folder_do_not_import_each_other():

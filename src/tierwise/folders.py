@@ -126,12 +126,20 @@ def staged_folder(folder: Path) -> Iterator[Path]:
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".tierwise-writing-", dir=folder.parent))
     try:
+        staging.chmod(_folder_mode())  # mkdtemp's 0700 would hide the output from the team
         yield staging
         _write_manifest(staging)
         _replace(staging, folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _folder_mode() -> int:
+    """The mode ``mkdir`` gives a new folder under the current umask."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o777 & ~umask
 
 
 def _write_manifest(folder: Path) -> None:
