@@ -78,10 +78,11 @@ def _heavy_modules_on_help() -> list[str]:
     code = (
         "import sys\nfrom tierwise.cli import app\n"
         "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
-        f"print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))))"
+        f"heavy = {{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})\n"
+        "print('HEAVY:' + ' '.join(sorted(heavy)), file=sys.stderr)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return done.stdout.split()
+    return done.stderr.rsplit("HEAVY:", 1)[1].split()
 
 
 def main() -> None:

@@ -423,13 +423,24 @@ def demo(
         run_dir = result.write(out_dir / "run")
         if not quiet:
             _print_summary(result, run_dir)
-            out.print(
-                f"[dim]Try your own policy: edit {policy_file}, then `tierwise analyze {book_dir} "
-                f"--policy {policy_file} --out {out_dir / 'run2'}` and `tierwise compare {run_dir} "
-                f"{out_dir / 'run2'}`.[/dim]"
-            )
+            _print_demo_next_steps(book_dir, policy_file, run_dir, out_dir / "run2")
 
     _run(body)
+
+
+def _print_demo_next_steps(book: Path, policy: Path, run: Path, run2: Path) -> None:
+    """Commands to paste as printed: each on its own line, never wrapped, quoted for the shell."""
+    import shlex
+
+    from tierwise.invocation import how_to_run
+
+    tierwise, q = how_to_run(), shlex.quote
+    out.print(f"\nTry your own policy: edit {policy}, then run", highlight=False, markup=False)
+    for command in (
+        f"{tierwise} analyze {q(str(book))} --policy {q(str(policy))} --out {q(str(run2))}",
+        f"{tierwise} compare {q(str(run))} {q(str(run2))}",
+    ):
+        out.print(f"  {command}", soft_wrap=True, highlight=False, markup=False)
 
 
 @app.command()
