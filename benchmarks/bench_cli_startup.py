@@ -4,7 +4,9 @@
 the command would import to do its work. Each case runs in a fresh child process (the
 way a user runs it), several times, interleaved with two baselines measured in the same
 run: ``python -c pass`` (the interpreter alone) and ``python -c "import typer"`` (the
-CLI framework alone). Figures are medians, and ratios to those baselines.
+CLI framework alone). Figures are medians of wall time and of CPU time (user + system of
+the child); the ratios to the baselines use CPU time, which waiting for a busy machine's
+cores does not inflate.
 
 Two bytecode states are measured, each with its own empty ``PYTHONPYCACHEPREFIX``:
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -51,13 +54,19 @@ def _cases() -> dict[str, list[str]]:
     }
 
 
-def _time_once(argv: list[str], env: dict[str, str]) -> float:
+def _time_once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one run of ``argv`` in a child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return wall, cpu
 
 
-def _measure(runs: int, compiled: bool) -> dict[str, float]:
+def _measure(runs: int, compiled: bool) -> dict[str, tuple[float, float]]:
+    """Median (wall, CPU) seconds of each case."""
     cases = _cases()
     with tempfile.TemporaryDirectory(prefix="tierwise-pycache-") as prefix:
         env = {**os.environ, "PYTHONPYCACHEPREFIX": prefix, "COLUMNS": "100"}
@@ -67,11 +76,14 @@ def _measure(runs: int, compiled: bool) -> dict[str, float]:
                 _time_once(argv, env)
         else:
             env["PYTHONDONTWRITEBYTECODE"] = "1"
-        times: dict[str, list[float]] = {name: [] for name in cases}
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
         for _ in range(runs):  # interleaved, so load changes hit every case alike
             for name, argv in cases.items():
                 times[name].append(_time_once(argv, env))
-    return {name: statistics.median(values) for name, values in times.items()}
+    return {
+        name: (statistics.median(w for w, _ in values), statistics.median(c for _, c in values))
+        for name, values in times.items()
+    }
 
 
 def _heavy_modules_on_help() -> list[str]:
@@ -94,13 +106,15 @@ def main() -> None:
     print(f"heavy modules imported by --help: {', '.join(_heavy_modules_on_help()) or 'none'}")
     for compiled in (True, False):
         medians = _measure(args.runs, compiled)
-        bare = medians["python -c pass"]
-        typer_only = medians["python -c 'import typer'"]
+        bare = medians["python -c pass"][1]
+        typer_only = medians["python -c 'import typer'"][1]
         state = "compiled" if compiled else "not compiled"
         print(f"\n{state} (median of {args.runs})")
-        print("| case | seconds | × python | × import typer |\n|---|---|---|---|")
-        for name, seconds in medians.items():
-            print(f"| {name} | {seconds:.3f} | {seconds / bare:.1f} | {seconds / typer_only:.2f} |")
+        print("| case | wall s | CPU s | CPU × python | CPU × import typer |")
+        print("|---|---|---|---|---|")
+        for name, (wall, cpu) in medians.items():
+            ratios = f"{cpu / bare:.1f} | {cpu / typer_only:.2f}"
+            print(f"| {name} | {wall:.3f} | {cpu:.3f} | {ratios} |")
 
 
 if __name__ == "__main__":

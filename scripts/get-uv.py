@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
@@ -163,7 +164,14 @@ def main() -> None:
             return
         if version is not None:
             say(f"passing over {uv} (version {'.'.join(map(str, version))}, older than needed)")
-    print(download())
+    try:
+        print(download())
+    except urllib.error.URLError as exc:
+        raise SystemExit(
+            f"get-uv: could not download uv ({exc.reason}). Check the network (or set "
+            "UV_DEFAULT_INDEX to your package index); on Debian or Ubuntu, as root: "
+            "apt-get install ca-certificates"
+        ) from None
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ find_python() {
     fi
   done
   echo "tierwise needs Python 3.11 or newer, and none was found on PATH." >&2
-  echo "On Debian 12 or Ubuntu 24.04, as root: apt-get install python3" >&2
+  echo "On Debian 12 or Ubuntu 24.04, as root: apt-get install python3 ca-certificates" >&2
   echo "Elsewhere: install one from https://www.python.org, or set PYTHON=/path/to/python3.11" >&2
   return 1
 }
