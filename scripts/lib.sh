@@ -4,9 +4,11 @@
 find_python() {
   local candidate
   for candidate in ${PYTHON:-} python3 python3.14 python3.13 python3.12 python3.11 python; do
+    # the interpreter itself, not a launcher such as a pyenv shim: given a shim, uv would
+    # rebuild .venv on every run
     if command -v "$candidate" >/dev/null 2>&1 &&
        "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-      command -v "$candidate"
+      "$candidate" -c 'import sys; print(sys.executable)'
       return 0
     fi
   done
