@@ -15,15 +15,9 @@ Heavy modules load on first use, so ``import tierwise`` stays quick.
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from tierwise.errors import InputError, ModelError, NotFittedError, PolicyError, TierwiseError
-
-try:
-    __version__ = version("tierwise")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0"
 
 _LAZY = {
     "analyze": "tierwise.pipeline",
@@ -56,7 +50,19 @@ __all__ = [
 ]
 
 
+def _version() -> str:
+    """The installed version; read on first use (importlib.metadata costs a CLI's start-up)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tierwise")
+    except PackageNotFoundError:  # pragma: no cover - a source tree without install
+        return "0.0.0"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        return _version()
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'tierwise' has no attribute {name!r}")

@@ -2,6 +2,14 @@
 
 Exit codes: 0 ok; 2 bad input, policy or usage (the message says what to fix); 1 an
 unexpected failure (with a hint to report it). No analysis logic lives here.
+
+Keep this module light to import: ``tierwise --help``, ``--version`` and argument errors
+must answer before any heavy library loads (tests/test_cli_startup.py checks what
+``--help`` imports; benchmarks/bench_cli_startup.py times it). So, at the top, only the
+standard library, typer, rich.console and tierwise.errors; every command imports what it
+needs (the pipeline, pandas, rich tables and progress bars, ...) inside its function. A new
+command group goes in its own module, light at import in the same way, registered here with
+one ``app.add_typer(...)`` line.
 """
 
 from __future__ import annotations
@@ -11,24 +19,17 @@ import traceback
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
 
-from tierwise import __version__
 from tierwise.cli_workspace import DbOpt
 from tierwise.cli_workspace import register as register_workspace_commands
 from tierwise.errors import TierwiseError
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 app = typer.Typer(
     name="tierwise",
@@ -110,6 +111,15 @@ class StageBar:
     """A rich progress bar over the pipeline's stages (implements tierwise.progress.Progress)."""
 
     def __init__(self, console: Console) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         self.progress = Progress(
             SpinnerColumn(),
             TextColumn("[bold]{task.description}"),
@@ -138,7 +148,9 @@ class StageBar:
 
 def _version_callback(value: bool) -> None:
     if value:
-        out.print(f"tierwise {__version__}")
+        from tierwise import __version__
+
+        typer.echo(f"tierwise {__version__}")
         raise typer.Exit()
 
 
@@ -200,6 +212,8 @@ def _print_accounting(
         if filtered
         else "Input accounting (accepted + quarantined = read)"
     )
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left")
     counts = (
         *(("in files", "filtered out") if filtered else ()),
@@ -479,6 +493,8 @@ def _generate(out_dir: Path, customers: int, seed: int, lines: float | None, qui
     """Generate a book into ``out_dir``, which the caller checked (``folders.check_target``),
     with its team as ``policy.yaml`` (``analyze`` uses it): written beside the target and
     renamed into place, with a manifest, like a run folder."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from tierwise.demo import generate_book
     from tierwise.demo.policy import write_book_policy
     from tierwise.folders import staged_folder
@@ -544,11 +560,7 @@ def demo(
         if not quiet:
             _print_summary(result, run_dir)
             _print_demo_people(people)
-            out.print(
-                f"[dim]Try your own policy: edit {policy_file}, then `tierwise analyze {book_dir} "
-                f"--policy {policy_file} --out {out_dir / 'run2'}` and `tierwise compare {run_dir} "
-                f"{out_dir / 'run2'}`.[/dim]"
-            )
+            _print_demo_next_steps(book_dir, policy_file, run_dir, out_dir / "run2")
 
     _run(body)
 
@@ -584,6 +596,8 @@ def _print_demo_people(people: list[tuple[str, str, str]]) -> None:
     if not people:
         out.print("[dim]The workspace has users already; the demo added none.[/dim]")
         return
+    from rich.table import Table
+
     table = Table(title="Demo users (passwords shown only now)", title_justify="left")
     for column in ("name", "role", "password"):
         table.add_column(column)
@@ -593,11 +607,28 @@ def _print_demo_people(people: list[tuple[str, str, str]]) -> None:
     out.print("Open the app with `tierwise serve` and log in as one of them.")
 
 
+def _print_demo_next_steps(book: Path, policy: Path, run: Path, run2: Path) -> None:
+    """Commands to paste as printed: each on its own line, never wrapped, quoted for the shell."""
+    import shlex
+
+    from tierwise.invocation import how_to_run
+
+    tierwise, q = how_to_run(), shlex.quote
+    out.print(f"\nTry your own policy: edit {policy}, then run", highlight=False, markup=False)
+    for command in (
+        f"{tierwise} analyze {q(str(book))} --policy {q(str(policy))} --out {q(str(run2))}",
+        f"{tierwise} compare {q(str(run))} {q(str(run2))}",
+    ):
+        out.print(f"  {command}", soft_wrap=True, highlight=False, markup=False)
+
+
 @app.command()
 def presets() -> None:
     """List the presets: mappings for known exports, built in or in your presets folder."""
 
     def body() -> None:
+        from rich.table import Table
+
         from tierwise.book.presets import list_presets, user_preset_dir
 
         table = Table(title="Presets (use with --preset NAME)", title_justify="left")
@@ -700,6 +731,8 @@ def compare(
     def body() -> None:
         import json
 
+        from rich.table import Table
+
         from tierwise.policy.compare import compare_runs
 
         _require_run(run_a)
@@ -746,6 +779,8 @@ def compare(
 def _frame_table(title: str, frame: Any) -> Table:
     """A comparison table that fits 80 columns without cutting a cell: plain two-line
     headers ('net profit' over 'A'), short amounts ('70.0M'), numbers never wrapped."""
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left", padding=(0, 0, 0, 1), show_edge=False)
     for column in frame.columns:
         numeric = frame[column].dtype.kind in "fi"
