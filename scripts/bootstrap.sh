@@ -12,6 +12,6 @@ source scripts/lib.sh
 
 python="$(find_python)"
 uv="$(find_uv "$python")"
-"$uv" sync --locked --python "$python" --compile-bytecode --quiet "$@"
+"$uv" sync --locked --extra web --python "$python" --compile-bytecode --quiet "$@"
 echo "tierwise is installed in $(pwd)/.venv (Python $("$python" -c 'import platform; print(platform.python_version())'), uv at $uv)."
 echo "Run it as .venv/bin/tierwise; scripts/install.sh puts it on PATH for use anywhere."

@@ -12,9 +12,9 @@ python="$(find_python)"
 uv="$(find_uv "$python")"
 constraints="$(mktemp)"
 trap 'rm -f "$constraints"' EXIT
-"$uv" export --locked --no-emit-project --no-hashes --quiet --output-file "$constraints"
+"$uv" export --locked --extra web --no-emit-project --no-hashes --quiet --output-file "$constraints"
 "$uv" tool install --force --reinstall-package tierwise --compile-bytecode --quiet \
-  --python "$python" --constraints "$constraints" "$@" .
+  --python "$python" --constraints "$constraints" "$@" ".[web]"
 
 bin_dir="$("$uv" tool dir --bin)"
 if [ "$(command -v tierwise 2>/dev/null)" = "$bin_dir/tierwise" ]; then

@@ -50,6 +50,7 @@ def serve(
         except ImportError as exc:
             raise TierwiseError(
                 f"the web app needs the web extra ({exc.name} is missing); install it with "
+                "scripts/bootstrap.sh or scripts/install.sh (both include it), or "
                 "`pip install 'tierwise[web]'`"
             ) from exc
         folder = runs or next((p for p in DEFAULT_RUN_FOLDERS if p.is_dir()), Path("runs"))
