@@ -604,7 +604,11 @@ def _print_demo_people(people: list[tuple[str, str, str]]) -> None:
     for row in people:
         table.add_row(*row)
     out.print(table)
-    out.print("Open the app with `tierwise serve` and log in as one of them.")
+    from tierwise.invocation import how_to_run
+
+    out.print(
+        f"Open the app with `{how_to_run()} serve` and log in as one of them.", highlight=False
+    )
 
 
 def _print_demo_next_steps(book: Path, policy: Path, run: Path, run2: Path) -> None:
