@@ -106,7 +106,8 @@ def test_a_mapping_expression_cannot_run_sql_or_code(tmp_path, source):
         tmp_path / "book", "transactions.csv", "customer_id,date,amount\nA,2025-01-02,1"
     )
     mapping = mapping_from_flags([f"amount={source.format(pwned=pwned)}"], [])
-    with pytest.raises(InputError, match="matches no column"):
+    # refused as a whole (a function other than abs) or read as a name that matches no column
+    with pytest.raises(InputError, match="matches no column|is not allowed"):
         read_book(book, mapping=mapping)
     assert not pwned.exists()
 

@@ -18,15 +18,17 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "src" / "tierwise"
 # imported only inside optional features, each behind its extra or a clear message
 OPTIONAL = {"pyspark"}
+# packages whose imports must be declared in an extra rather than in the dependencies
+EXTRAS = {SOURCE / "web": "web"}
 
 
 def _requirement_name(requirement: str) -> str:
     return re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0].lower().replace("_", "-")
 
 
-def _imported_modules() -> set[str]:
+def _imported_modules(files: list[Path]) -> set[str]:
     modules: set[str] = set()
-    for path in SOURCE.rglob("*.py"):
+    for path in files:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 modules.update(alias.name.split(".")[0] for alias in node.names)
@@ -35,17 +37,29 @@ def _imported_modules() -> set[str]:
     return modules - set(sys.stdlib_module_names) - {"tierwise", "__future__"} - OPTIONAL
 
 
+def _undeclared(files: list[Path], declared: set[str]) -> dict[str, list[str]]:
+    distributions = packages_distributions()
+    undeclared = {}
+    for module in sorted(_imported_modules(files)):
+        names = {d.lower().replace("_", "-") for d in distributions.get(module, [module])}
+        if not names & declared:
+            undeclared[module] = sorted(names)
+    return undeclared
+
+
 def test_every_imported_package_is_a_declared_dependency():
     """A package reached only through another's dependencies can vanish in its next release."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     declared = {_requirement_name(r) for r in project["dependencies"]}
-    distributions = packages_distributions()
-    undeclared = {}
-    for module in sorted(_imported_modules()):
-        names = {d.lower().replace("_", "-") for d in distributions.get(module, [module])}
-        if not names & declared:
-            undeclared[module] = sorted(names)
+    in_extras = [p for p in SOURCE.rglob("*.py") if any(f in p.parents for f in EXTRAS)]
+    core = [p for p in SOURCE.rglob("*.py") if p not in in_extras]
+    undeclared = _undeclared(core, declared)
     assert not undeclared, f"imported but not in pyproject dependencies: {undeclared}"
+    for folder, extra in EXTRAS.items():
+        files = [p for p in in_extras if folder in p.parents]
+        wanted = declared | {_requirement_name(r) for r in project["optional-dependencies"][extra]}
+        undeclared = _undeclared(files, wanted)
+        assert not undeclared, f"imported in {folder.name}/ but not in the {extra} extra: {undeclared}"
 
 
 def _uv() -> list[str]:

@@ -70,6 +70,7 @@ def test_moves_follow_the_policys_own_tier_names(ws: Workspace):
 def test_analyze_passes_the_policys_tier_names_to_the_history(ws, tmp_path, monkeypatch):
     """The run's own tier names decide up and down (before: every move was "down")."""
     import tierwise.pipeline
+    import tierwise.run_folder
 
     names = ["gold", "silver", "bronze"]
     policy = SimpleNamespace(
@@ -89,10 +90,10 @@ def test_analyze_passes_the_policys_tier_names_to_the_history(ws, tmp_path, monk
             scorecard_arrow=card,
             portfolio={},
             moves=None,
-            write=lambda out: out,
         )
 
     monkeypatch.setattr(tierwise.pipeline, "analyze", fake_analyze)
+    monkeypatch.setattr(tierwise.run_folder, "save_run", lambda result, out, force: out)
     ws.analyze("book", tmp_path / "r1", as_of=date(2024, 1, 1))
     second = ws.analyze("book", tmp_path / "r2", as_of=date(2024, 2, 1))
     assert second.moves.set_index("customer_id").tier_move.to_dict() == {"a": "up", "b": "down"}
