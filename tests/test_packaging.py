@@ -59,7 +59,9 @@ def test_every_imported_package_is_a_declared_dependency():
         files = [p for p in in_extras if folder in p.parents]
         wanted = declared | {_requirement_name(r) for r in project["optional-dependencies"][extra]}
         undeclared = _undeclared(files, wanted)
-        assert not undeclared, f"imported in {folder.name}/ but not in the {extra} extra: {undeclared}"
+        assert not undeclared, (
+            f"imported in {folder.name}/ but not in the {extra} extra: {undeclared}"
+        )
 
 
 def _uv() -> list[str]:
