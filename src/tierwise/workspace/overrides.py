@@ -253,29 +253,59 @@ def _decide(
     }
     if status == "approved":
         values["approved_model_tier"] = model_now or override.model_tier
+    if not _transition(
+        session,
+        override,
+        ("pending",),
+        values,
+        actor=actor.name,
+        action=f"override.{verb}",
+        before=before,
+        run_id=run.id if run else None,
+        comment=comment,
+    ):
+        raise _closed(session, override, verb)
+    return view(session, override)
+
+
+def _transition(
+    session: Session,
+    override: Override,
+    from_statuses: tuple[str, ...],
+    values: dict[str, Any],
+    *,
+    actor: str,
+    action: str,
+    before: dict[str, Any],
+    run_id: int | None = None,
+    comment: str | None = None,
+) -> bool:
+    """Move ``override`` on only if it is still in ``from_statuses`` (a conditional UPDATE
+    checked by its row count, so of two concurrent deciders one wins), and audit the move;
+    False when someone else moved it first."""
     changed = session.execute(
         update(Override)
-        .where(Override.id == override_id, Override.status == "pending")
+        .where(Override.id == override.id, Override.status.in_(from_statuses))
         .values(**values)
         .execution_options(synchronize_session=False)
     )
     if changed.rowcount != 1:  # type: ignore[attr-defined]
         session.expire(override)
-        raise _closed(session, override, verb)
+        return False
     session.refresh(override)
     audit.record(
         session,
-        actor=actor.name,
-        action=f"override.{'approve' if status == 'approved' else 'reject'}",
+        actor=actor,
+        action=action,
         object_type="override",
         object_id=override.id,
         customer_id=override.customer_id,
         before=before,
         after=_state(override),
-        run_id=run.id if run else None,
+        run_id=run_id,
         comment=comment,
     )
-    return view(session, override)
+    return True
 
 
 def _closed(session: Session, override: Override, verb: str) -> Conflict:
@@ -301,27 +331,22 @@ def recall(
         require_role(actor, REQUESTERS, "recall overrides")
     if override.status not in OPEN_STATUSES:
         raise _closed(session, override, "recall")
-    before = _state(override)
-    changed = session.execute(
-        update(Override)
-        .where(Override.id == override_id, Override.status.in_(OPEN_STATUSES))
-        .values(status="recalled", decided_by=actor.id, decided_at=audit.now(), comment=comment)
-        .execution_options(synchronize_session=False)
-    )
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
-        raise _closed(session, override, "recall")
-    session.refresh(override)
-    audit.record(
+    if not _transition(
         session,
+        override,
+        OPEN_STATUSES,
+        {
+            "status": "recalled",
+            "decided_by": actor.id,
+            "decided_at": audit.now(),
+            "comment": comment,
+        },
         actor=actor.name,
         action="override.recall",
-        object_type="override",
-        object_id=override.id,
-        customer_id=override.customer_id,
-        before=before,
-        after=_state(override),
+        before=_state(override),
         comment=comment,
-    )
+    ):
+        raise _closed(session, override, "recall")
     return view(session, override)
 
 
@@ -338,29 +363,18 @@ def expire_due(session: Session, today: date, run_id: int | None = None) -> list
     )
     done = []
     for override in due:
-        before = _state(override)
-        changed = session.execute(
-            update(Override)
-            .where(Override.id == override.id, Override.status == override.status)
-            .values(status="expired", decided_at=audit.now())
-            .execution_options(synchronize_session=False)
-        )
-        if changed.rowcount != 1:  # type: ignore[attr-defined]
-            continue
-        session.refresh(override)
-        audit.record(
+        if _transition(
             session,
+            override,
+            (override.status,),
+            {"status": "expired", "decided_at": audit.now()},
             actor=audit.SYSTEM,
             action="override.expire",
-            object_type="override",
-            object_id=override.id,
-            customer_id=override.customer_id,
-            before=before,
-            after=_state(override),
+            before=_state(override),
             run_id=run_id,
             comment=f"review-by date {override.review_by} reached",
-        )
-        done.append(view(session, override))
+        ):
+            done.append(view(session, override))
     return done
 
 
