@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
+from tierwise.cli_plan import plan_command
 from tierwise.cli_workspace import DbOpt
 from tierwise.cli_workspace import register as register_workspace_commands
 from tierwise.errors import TierwiseError
@@ -828,6 +829,7 @@ def _require_run(run: Path) -> None:
 
 
 register_workspace_commands(app)
+app.command("plan")(plan_command)
 
 from tierwise.web.command import serve as _serve  # noqa: E402  (light: Typer only)
 

@@ -30,6 +30,7 @@ from tierwise.metrics.cost_to_serve import activity_issues
 from tierwise.metrics.facts import customer_facts
 from tierwise.metrics.profitability import customer_profitability
 from tierwise.metrics.rfm import rfm_scores
+from tierwise.plans.evidence import plan_evidence
 from tierwise.policy.alignment import align_service
 from tierwise.policy.io import DEFAULT_SOURCE, load_policy
 from tierwise.policy.schema import Policy
@@ -242,6 +243,13 @@ def analyze(
         details.update(service.details)
         scorecard = _attach(con, scorecard, service.scores)
 
+    with watch.stage("whitespace"):
+        space = plan_evidence(book, scorecard, window, resolved_policy)
+        details.update(space.details)
+        summaries["whitespace"] = space.summary
+        if space.notes:
+            portfolio["warnings"] = [*portfolio.get("warnings", []), *space.notes]
+
     with watch.stage("portfolio figures"):
         portfolio = {**_totals(scorecard), **portfolio_profit_figures(scorecard), **portfolio}
         fit = cost_fit(scorecard, resolved_policy.costs)
@@ -290,6 +298,7 @@ STAGES = (
     "lifetime value",
     "value, tiers and relationship levels",
     "service alignment and capacity",
+    "whitespace",
     "portfolio figures",
     "scorecard",
 )

@@ -142,9 +142,25 @@ TASKS = TableSpec(
     meaning="open follow-ups",
 )
 
+CONTACTS = TableSpec(
+    "contacts",
+    (
+        _CUSTOMER_ID,
+        ColumnSpec("name", "text", required=True, aliases=("contact", "contact_name")),
+        ColumnSpec("title", "text", aliases=("job_title",)),
+        ColumnSpec("function", "text", aliases=("department",)),
+        ColumnSpec("role", "text", aliases=("buying_role",)),
+        ColumnSpec("influence", "text"),
+        ColumnSpec("sentiment", "text", aliases=("attitude",)),
+        ColumnSpec("last_touch", "date", aliases=("last_contacted", "last_contact")),
+    ),
+    event_date="last_touch",
+    meaning="the customer's people: stakeholders of its account plan",
+)
+
 TABLES: dict[str, TableSpec] = {
-    t.name: t for t in (TRANSACTIONS, CUSTOMERS, ACTIVITIES, SIGNALS, TASKS)
+    t.name: t for t in (TRANSACTIONS, CUSTOMERS, ACTIVITIES, SIGNALS, TASKS, CONTACTS)
 }
 """Every table a book may have, in the order they are read (customers before side tables)."""
 
-READ_ORDER = ("transactions", "customers", "activities", "signals", "tasks")
+READ_ORDER = ("transactions", "customers", "activities", "signals", "tasks", "contacts")

@@ -11,10 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from tierwise.book.mapping import BookMapping
 from tierwise.clv.settings import ClvSettings
 from tierwise.metrics.rfm import RfmSettings
+from tierwise.plans.settings import PlanSettings
 from tierwise.policy.cost_model import CostModel
 from tierwise.policy.overrides import OverrideSettings
 from tierwise.policy.segmentation import SegmentationSettings
 from tierwise.policy.service import ServiceSettings
+from tierwise.whitespace.settings import WhitespaceSettings
 
 
 class AnalysisSettings(BaseModel):
@@ -60,6 +62,8 @@ class Policy(BaseModel):
     segmentation: SegmentationSettings = Field(default_factory=SegmentationSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     overrides: OverrideSettings = Field(default_factory=OverrideSettings)
+    whitespace: WhitespaceSettings = Field(default_factory=WhitespaceSettings)
+    plans: PlanSettings = Field(default_factory=PlanSettings)
 
     @model_validator(mode="after")
     def _sections_agree(self) -> Policy:

@@ -25,6 +25,8 @@ MISSING_TABLE_EFFECTS: dict[str, str] = {
     "customer is a proxy read from buying behaviour (no NPS, CSAT, usage or complaints).",
     "tasks": "no open follow-ups from the CRM: the daily agenda has none; the figures of this "
     "report are unaffected.",
+    "contacts": "no stakeholders: account plans list none and say so; the figures of this "
+    "report are unaffected.",
 }
 
 
