@@ -87,7 +87,11 @@ def bench(name: str, book_path: Path, preset: str | None) -> None:
     ws_hits, n = hit_rate(listed, held, eligible)
     pop_hits, _ = hit_rate(pop, held, eligible)
     ws_rate, pop_rate = ws_hits / n, pop_hits / n
-    print(f"{name}: as-of {as_of}, analysis {seconds:.1f} s, {n:,} customers buying in the holdout")
+    stage = result.timings.get("whitespace", float("nan"))
+    print(
+        f"{name}: as-of {as_of}, analysis {seconds:.1f} s (whitespace stage {stage:.1f} s, "
+        f"{stage / seconds:.0%}), {n:,} customers buying in the holdout"
+    )
     print(f"  whitespace hit rate@10  {ws_rate:.1%} ({ws_hits:,})")
     print(f"  popularity hit rate@10  {pop_rate:.1%} ({pop_hits:,})")
     print(f"  ratio                   {ws_rate / pop_rate:.2f}x (goal 1.5x)")

@@ -34,7 +34,7 @@ def test_a_folder_of_csv_gz_files_with_side_tables(tmp_path):
     )
     book = read_book(tmp_path, today=TODAY)
     assert book.accounting["transactions"].accepted == 3
-    assert book.missing == ["activities", "signals", "tasks"]
+    assert book.missing == ["activities", "signals", "tasks", "contacts"]
     customers = book.tables["customers"].execute().set_index("customer_id")
     # extra customer columns travel along as attributes the policy may use
     assert customers.loc["A", "strategic_fit"] == "0.8"
