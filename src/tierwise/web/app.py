@@ -25,6 +25,7 @@ from tierwise.web.routers import (
     auth,
     overrides,
     pages_accounts,
+    pages_plans,
     pages_portfolio,
 )
 from tierwise.web.routers.params import query_string
@@ -67,6 +68,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     app.include_router(overrides.api)
     app.include_router(overrides.pages)  # before the accounts pages: /accounts/{id}/overrides
     app.include_router(pages_accounts.router)
+    app.include_router(pages_plans.router)
     app.add_api_route("/static/vega.js", _vega_bundle, include_in_schema=False)
     app.add_api_route("/static/report.css", _report_css, include_in_schema=False)
     app.mount("/static", CachedStatic(directory=HERE / "static"), name="static")
