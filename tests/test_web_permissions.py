@@ -44,6 +44,7 @@ READS = [
     ("/api/v1/customers/G", {"admin", "leader", "analyst"}),
     ("/portfolio", {"admin", "leader", "analyst"}),
     ("/accounts/E", {"admin", "leader", "analyst", "manager", "rita"}),
+    ("/accounts/C/plan", {"admin", "leader", "analyst", "manager", "rob"}),
     ("/approvals", {"admin", "leader", "manager"}),
 ]
 
