@@ -33,11 +33,19 @@ class WhitespaceSettings(BaseModel):
         50, gt=0, description="How many most similar customers make a customer's neighbours."
     )
     shortlist: int = Field(
-        20,
+        12,
         gt=0,
         description=(
             "Most likely items (by neighbour or peer penetration) among which the top_n "
             "are ranked by expected margin."
+        ),
+    )
+    co_purchase_max_item_buyers: int = Field(
+        1_000_000,
+        gt=1,
+        description=(
+            "Items bought by more customers than this are left out when customers are "
+            "compared (they still count as whitespace); bounds the work on large books."
         ),
     )
     co_purchase_max_pairs: int = Field(

@@ -80,7 +80,7 @@ def whitespace(
     members = _peer_groups(scorecard, customers, settings).cache()
     stats = _peer_item_stats(bought, members, window, default_margin_rate).cache()
     candidates = _peer_candidates(members, stats, bought, settings)
-    pairs = _pairs_to_compare(bought)
+    pairs = _pairs_to_compare(bought, settings.co_purchase_max_item_buyers)
     co_purchase = settings.co_purchase and pairs <= settings.co_purchase_max_pairs
     if settings.co_purchase and not co_purchase:
         note = (
@@ -253,9 +253,19 @@ _CANDIDATE_COLUMNS = (
 )
 
 
-def _pairs_to_compare(bought: ir.Table) -> int:
-    """Customer pairs the co-purchase join would produce: Σ over items of buyers²."""
+def _compared_items(bought: ir.Table, max_buyers: int) -> ir.Table:
+    """The (customer, item) pairs similarity is read from: items bought by at most
+    ``max_buyers`` customers (an item nearly everyone buys says little about likeness,
+    and comparing its buyers pairwise grows with the square of their number)."""
     per_item = bought.group_by("item").aggregate(b=ibis._.count())
+    kept = per_item.filter(per_item.b <= max_buyers).select("item")
+    return bought.select("customer_id", "item").semi_join(kept, "item")
+
+
+def _pairs_to_compare(bought: ir.Table, max_buyers: int) -> int:
+    """Customer pairs the co-purchase join would produce: Σ over compared items of buyers²."""
+    per_item = bought.group_by("item").aggregate(b=ibis._.count())
+    per_item = per_item.filter(per_item.b <= max_buyers)
     value = (per_item.b * per_item.b).sum().execute()
     return int(value or 0)
 
@@ -266,8 +276,9 @@ def _similar_candidates(
     """Items the customer's most similar customers buy and it does not."""
     items = bought.select("customer_id", "item")
     sizes = items.group_by("customer_id").aggregate(n_items=ibis._.count())
-    a = items.rename(c="customer_id")
-    b = items.rename(d="customer_id")
+    compared = _compared_items(bought, settings.co_purchase_max_item_buyers)
+    a = compared.rename(c="customer_id")
+    b = compared.rename(d="customer_id")
     shared = (
         a.join(b, "item")
         .filter(ibis._.c != ibis._.d)
