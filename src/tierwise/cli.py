@@ -432,7 +432,7 @@ def validate(
     def body() -> None:
         _require_book(book)
         from tierwise.pipeline import read_book_under_policy
-        from tierwise.policy.io import load_policy
+        from tierwise.settings.io import load_policy
 
         resolved, _ = load_policy(policy, book=book)
         mapping = _mapping(map_, date_format, decimal_comma, where, table)
@@ -540,8 +540,8 @@ def demo(
     def body() -> None:
         from tierwise.demo.policy import demo_policy
         from tierwise.folders import check_target
-        from tierwise.policy.io import policy_yaml
         from tierwise.run_folder import check_run_target
+        from tierwise.settings.io import policy_yaml
 
         book_dir = out_dir / "book"
         policy_file = out_dir / "policy.yaml"
@@ -657,7 +657,7 @@ def policy_init(
     """Write the complete built-in policy, every key commented, to edit as your own."""
 
     def body() -> None:
-        from tierwise.policy.io import default_policy_yaml
+        from tierwise.settings.io import default_policy_yaml
 
         if path.exists() and not force:
             raise TierwiseError(f"{path} exists; pass --force to overwrite it")
@@ -672,7 +672,7 @@ def policy_check(path: Annotated[Path, typer.Argument(help="Policy file to check
     """Validate a policy file; list every problem with its key, value and fix."""
 
     def body() -> None:
-        from tierwise.policy.io import load_policy
+        from tierwise.settings.io import load_policy
 
         load_policy(path)
         out.print(f"[green]{path}: valid[/green]")

@@ -31,11 +31,11 @@ from tierwise.metrics.facts import customer_facts
 from tierwise.metrics.profitability import customer_profitability
 from tierwise.metrics.rfm import rfm_scores
 from tierwise.policy.alignment import align_service
-from tierwise.policy.io import DEFAULT_SOURCE, load_policy
-from tierwise.policy.schema import Policy
 from tierwise.progress import Progress, Stopwatch
 from tierwise.run_folder import write_run
 from tierwise.segment.stage import segment_customers
+from tierwise.settings.io import DEFAULT_SOURCE, load_policy
+from tierwise.settings.schema import Policy
 from tierwise.window import Window
 
 SCORECARD_ORDER = (

@@ -28,6 +28,18 @@ from tierwise.book.book import Book
 from tierwise.book.contract import READ_ORDER
 from tierwise.folders import check_target, staged_folder
 
+# The columns of moves.csv: who moved tier or level since the previous run.
+MOVE_COLUMNS = [
+    "customer_id",
+    "previous_as_of",
+    "previous_tier",
+    "tier",
+    "tier_move",
+    "previous_level",
+    "relationship_level",
+    "level_move",
+]
+
 
 class RunOutputs(Protocol):
     """What a run folder is written from (``tierwise.pipeline.AnalysisResult``)."""
@@ -74,7 +86,7 @@ def write_run(
         portfolio = dict(result.portfolio)
         details = dict(result.details)
         if moves is None:
-            moves = result.moves if result.moves is not None else _no_moves()
+            moves = result.moves if result.moves is not None else empty_moves()
         portfolio["moves"] = _moves_summary(moves)
         details["tier_moves"] = moves
         _write_json(staging / "portfolio.json", portfolio)
@@ -107,11 +119,9 @@ def save_run(
     return write_run(result, out_dir, force=force, extras=extras)
 
 
-def _no_moves() -> pd.DataFrame:
-    """Moves need the history of a workspace database (``analyze --db``)."""
-    from tierwise.workspace.history import empty_moves
-
-    return empty_moves()
+def empty_moves() -> pd.DataFrame:
+    """No moves: they need the history of a workspace database (``analyze --db``)."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in MOVE_COLUMNS})
 
 
 def _moves_summary(moves: pd.DataFrame) -> dict[str, Any]:

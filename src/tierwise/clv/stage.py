@@ -27,7 +27,6 @@ from tierwise.clv.evaluation import (
 from tierwise.clv.gammagamma import GammaGammaModel
 from tierwise.clv.mbgnbd import ModifiedBetaGeoModel
 from tierwise.clv.paretonbd import ParetoNBDModel
-from tierwise.clv.settings import ClvSettings
 from tierwise.clv.summary import (
     birth_cohorts,
     calibration_and_holdout,
@@ -38,6 +37,7 @@ from tierwise.clv.summary import (
 )
 from tierwise.clv.value import customer_lifetime_value, horizon_units, per_unit_discount_rate
 from tierwise.errors import InputError, ModelError
+from tierwise.settings.clv import ClvSettings
 from tierwise.window import Window
 
 CANDIDATES: dict[str, type[PurchaseModel]] = {

@@ -21,7 +21,7 @@ import ibis.expr.types as ir
 
 from tierwise.errors import InputError
 from tierwise.metrics.facts import is_purchase
-from tierwise.policy.cost_model import DRIVERS, CostModel
+from tierwise.settings.cost_model import DRIVERS, CostModel
 from tierwise.window import Window
 
 #: Facts columns the order-based drivers need, and how to rebuild each from transactions.

@@ -12,7 +12,7 @@ import ibis.expr.types as ir
 
 from tierwise.errors import InputError
 from tierwise.metrics.cost_to_serve import _order_facts, cost_to_serve
-from tierwise.policy.cost_model import DRIVERS, CostModel
+from tierwise.settings.cost_model import DRIVERS, CostModel
 from tierwise.window import Window
 
 #: How each driver is named in a loss-maker's reasons.

@@ -23,11 +23,11 @@ from tierwise.policy.capacity import (
     team_basis,
 )
 from tierwise.policy.optimise import optimise_strategic_tier
-from tierwise.policy.service import DAYS_PER_MONTH, ServiceSettings
+from tierwise.settings.service import DAYS_PER_MONTH, ServiceSettings
 from tierwise.window import Window
 
 if TYPE_CHECKING:
-    from tierwise.policy.schema import Policy
+    from tierwise.settings.schema import Policy
 
 #: Hourly cost of a person's time when neither the caller nor the cost model gives one.
 DEFAULT_HOURLY_RATE = 60.0

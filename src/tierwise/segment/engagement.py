@@ -18,7 +18,7 @@ from datetime import datetime, time, timedelta
 import ibis
 import ibis.expr.types as ir
 
-from tierwise.policy.segmentation import EngagementSettings
+from tierwise.settings.segmentation import EngagementSettings
 from tierwise.window import Window
 
 ENGAGEMENT_COLUMNS = (

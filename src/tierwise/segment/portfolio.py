@@ -11,8 +11,8 @@ from typing import Any
 import ibis.expr.types as ir
 import pandas as pd
 
-from tierwise.policy.segmentation import SegmentationSettings
 from tierwise.segment.levels import LEVEL_NAMES
+from tierwise.settings.segmentation import SegmentationSettings
 
 DISAGREEMENTS = 10
 DISAGREEMENT_VIEWS = ("strategic_not_largest", "largest_not_strategic")

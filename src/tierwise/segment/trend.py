@@ -35,8 +35,8 @@ import ibis
 import ibis.expr.types as ir
 
 from tierwise.metrics.facts import is_purchase
-from tierwise.policy.segmentation import TrendSettings, ValueIndexSettings
 from tierwise.segment.engagement import _ts
+from tierwise.settings.segmentation import TrendSettings, ValueIndexSettings
 from tierwise.window import Window
 
 DAY = 86400.0

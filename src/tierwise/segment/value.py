@@ -15,7 +15,6 @@ from datetime import timedelta
 import ibis
 import ibis.expr.types as ir
 
-from tierwise.policy.segmentation import ValueIndexSettings
 from tierwise.segment.engagement import _ts
 from tierwise.segment.ranks import (
     anchored,
@@ -24,6 +23,7 @@ from tierwise.segment.ranks import (
     saturating,
     weighted_mean,
 )
+from tierwise.settings.segmentation import ValueIndexSettings
 from tierwise.window import Window
 
 US_PARTS = ("net_profit", "clv", "margin", "price_realisation")
