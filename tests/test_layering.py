@@ -26,6 +26,8 @@ NO_CYCLES = {
     "engine",
     "errors",
     "folders",
+    "json_safe",
+    "literals",
     "metrics",
     "pipeline",
     "policy",

@@ -38,6 +38,7 @@ from tierwise.book.parse import (
 )
 from tierwise.book.readers import RawTable
 from tierwise.errors import InputError
+from tierwise.literals import at_midnight
 
 
 @dataclass
@@ -188,7 +189,7 @@ def validate_table(
             known = code.isin(list(currency.factors))
             checks.append((~known.fill_null(False), "unknown currency"))
         if spec.event_date and spec.event_date in values:
-            cutoff = ibis.literal(today + timedelta(days=1)).cast("timestamp")
+            cutoff = at_midnight(today + timedelta(days=1))
             checks.append((values[spec.event_date] >= cutoff, f"{spec.event_date} in the future"))
         if check_known:
             checks.append((t._known_id.isnull(), "unknown customer"))

@@ -11,23 +11,13 @@ from typing import Any
 import ibis.expr.types as ir
 import pandas as pd
 
+from tierwise.json_safe import json_safe
 from tierwise.segment.levels import LEVEL_NAMES
 from tierwise.settings.segmentation import SegmentationSettings
 
 DISAGREEMENTS = 10
 DISAGREEMENT_VIEWS = ("strategic_not_largest", "largest_not_strategic")
 CHART_SAMPLE = 5000
-
-
-def _clean(v: Any) -> Any:
-    """JSON-safe scalars (numpy numbers, NaN)."""
-    if v is None or (isinstance(v, float) and v != v):
-        return None
-    if hasattr(v, "item"):
-        v = v.item()
-    if isinstance(v, float) and v != v:
-        return None
-    return v
 
 
 def tier_summary(full: ir.Table, settings: SegmentationSettings) -> pd.DataFrame:
@@ -134,9 +124,7 @@ def portfolio_summary(
             "alerts": int(levels["alerts"].sum()),
         },
         "strategic_vs_largest": {
-            name: [
-                {k: _clean(v) for k, v in rec.items()} for rec in summary[name].to_dict("records")
-            ]
+            name: [json_safe(rec) for rec in summary[name].to_dict("records")]
             for name in DISAGREEMENT_VIEWS
         },
         "missing_inputs": list(missing),
