@@ -18,27 +18,6 @@ PACKAGE = SRC / "tierwise"
 # ``book:`` section is the book's own contract, below every stage) and the errors.
 SETTINGS_MAY_IMPORT = {"settings", "book", "errors"}
 
-# Units whose imports must not form a cycle: the stages, the settings and the layers
-# around them. A unit is a subpackage or a top-level module of tierwise.
-NO_CYCLES = {
-    "book",
-    "clv",
-    "engine",
-    "errors",
-    "folders",
-    "json_safe",
-    "literals",
-    "metrics",
-    "pipeline",
-    "policy",
-    "progress",
-    "report",
-    "run_folder",
-    "segment",
-    "settings",
-    "window",
-    "workspace",
-}
 
 
 def module_name(path: Path) -> str:
@@ -46,9 +25,12 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imported_modules(path: Path) -> list[tuple[str, ast.ImportFrom | ast.Import]]:
-    """Every tierwise module ``path`` imports, relative imports resolved, with the node."""
-    module = module_name(path)
+def imported_modules(
+    path: Path, module: str | None = None
+) -> list[tuple[str, ast.ImportFrom | ast.Import]]:
+    """Every tierwise module ``path`` (named ``module``) imports, relative imports
+    resolved, with the node."""
+    module = module or module_name(path)
     package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
     found: list[tuple[str, ast.ImportFrom | ast.Import]] = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -140,9 +122,12 @@ def test_every_policy_section_lives_in_the_settings_layer() -> None:
 
 
 def test_no_import_cycle_between_the_layers() -> None:
+    """No two units (subpackages or top-level modules of tierwise) import each other,
+    directly or round a loop: the layers point one way."""
     graph = unit_graph()
     assert {"settings", "metrics", "policy", "segment"} <= set(graph)
-    cycle = find_cycle(graph, NO_CYCLES)
+    units = set(graph) | {u for targets in graph.values() for u in targets}
+    cycle = find_cycle(graph, units)
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
 
 
@@ -150,3 +135,57 @@ def test_the_cycle_finder_finds_a_planted_cycle() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert find_cycle(graph, {"a", "b", "c", "d"}) == ["a", "b", "c", "a"]
     assert find_cycle(graph, {"a", "b", "d"}) is None
+
+
+def is_private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def private_owner(target: str, name: str) -> str | None:
+    """The package a private name belongs to, or None when ``target.name`` is public.
+
+    ``tierwise.report.sections._run`` belongs to ``tierwise.report.sections``;
+    ``_cell`` of ``tierwise.report.sections.tiers`` to the same package.
+    """
+    parts = target.split(".")
+    for i, part in enumerate(parts):
+        if is_private(part):
+            return ".".join(parts[:i])
+    if is_private(name):
+        is_package = (SRC.joinpath(*parts) / "__init__.py").is_file()
+        return target if is_package else ".".join(parts[:-1])
+    return None
+
+
+def cross_package_private_imports(path: Path, module: str | None = None) -> list[str]:
+    module = module or module_name(path)
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    found = []
+    for target, node in imported_modules(path, module):
+        names = [a.name for a in node.names] if isinstance(node, ast.ImportFrom) else [""]
+        for name in names:
+            owner = private_owner(target, name)
+            if owner is not None and owner != package:
+                found.append(f"{module}:{node.lineno} imports {target}.{name}")
+    return found
+
+
+def test_no_private_import_across_packages() -> None:
+    found = [line for path in sources() for line in cross_package_private_imports(path)]
+    assert not found, "make the name public or move it:\n" + "\n".join(found)
+
+
+def test_the_private_import_scan_finds_a_planted_one(tmp_path: Path) -> None:
+    planted = tmp_path / "planted.py"
+    planted.write_text(
+        "from tierwise.cli import _hidden\n"
+        "from tierwise.report.sections._charts import sample\n"
+        "from tierwise.web.app import _same_package_is_fine\n"
+        "from ._sibling import name\n",
+        encoding="utf-8",
+    )
+    found = cross_package_private_imports(planted, "tierwise.web.planted")
+    assert [line.split(" imports ")[1] for line in found] == [
+        "tierwise.cli._hidden",
+        "tierwise.report.sections._charts.sample",
+    ]

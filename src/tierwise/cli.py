@@ -15,7 +15,6 @@ one ``app.add_typer(...)`` line.
 from __future__ import annotations
 
 import os
-import traceback
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
+from tierwise.cli_common import err, out, run_command
 from tierwise.cli_workspace import DbOpt
 from tierwise.cli_workspace import register as register_workspace_commands
 from tierwise.errors import TierwiseError
@@ -42,8 +42,6 @@ app = typer.Typer(
 policy_app = typer.Typer(help="Write and check policy files.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 
-err = Console(stderr=True, soft_wrap=True)
-out = Console()
 F = TypeVar("F", bound=Callable[..., Any])
 
 QuietOpt = Annotated[
@@ -305,27 +303,6 @@ def _headlines(p: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _run(fn: Callable[[], None]) -> None:
-    """Run a command body, mapping errors to the exit codes the CLI promises."""
-    try:
-        fn()
-    except TierwiseError as exc:
-        err.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
-        raise typer.Exit(2) from None
-    except (typer.Exit, typer.Abort):
-        raise
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        raise typer.Exit(130) from None
-    except Exception:  # an unexpected failure: show it and ask for a report
-        err.print(traceback.format_exc(), highlight=False)
-        err.print(
-            "[bold red]tierwise failed unexpectedly.[/bold red] Please report this with the "
-            "traceback above and the command you ran."
-        )
-        raise typer.Exit(1) from None
-
-
 @app.command()
 def analyze(
     book: Annotated[
@@ -403,7 +380,7 @@ def analyze(
         if not quiet:
             _print_summary(result, target)
 
-    _run(body)
+    run_command(body)
 
 
 @app.command()
@@ -452,7 +429,7 @@ def validate(
             for warning in result.warnings:
                 out.print(f"[yellow]! {warning}[/yellow]")
 
-    _run(body)
+    run_command(body)
 
 
 @app.command()
@@ -486,7 +463,7 @@ def generate(
                 f"Analyse it with `tierwise analyze {out_dir}`."
             )
 
-    _run(body)
+    run_command(body)
 
 
 def _generate(out_dir: Path, customers: int, seed: int, lines: float | None, quiet: bool) -> Any:
@@ -562,7 +539,7 @@ def demo(
             _print_demo_people(people)
             _print_demo_next_steps(book_dir, policy_file, run_dir, out_dir / "run2")
 
-    _run(body)
+    run_command(body)
 
 
 def _demo_in_workspace(
@@ -646,7 +623,7 @@ def presets() -> None:
             f"[dim]Add your own: a YAML file in {user_preset_dir()} (or $TIERWISE_PRESETS).[/dim]"
         )
 
-    _run(body)
+    run_command(body)
 
 
 @policy_app.command("init")
@@ -664,7 +641,7 @@ def policy_init(
         path.write_text(default_policy_yaml(), encoding="utf-8")
         out.print(f"Default policy written to [bold]{path}[/bold]")
 
-    _run(body)
+    run_command(body)
 
 
 @policy_app.command("check")
@@ -677,7 +654,7 @@ def policy_check(path: Annotated[Path, typer.Argument(help="Policy file to check
         load_policy(path)
         out.print(f"[green]{path}: valid[/green]")
 
-    _run(body)
+    run_command(body)
 
 
 @app.command()
@@ -692,7 +669,7 @@ def report(
         _require_run(run)
         out.print(f"Report written to [bold]{write_report(run)}[/bold]")
 
-    _run(body)
+    run_command(body)
 
 
 @app.command()
@@ -714,7 +691,7 @@ def charts(
             f"{len(paths)} charts written to [bold]{paths[0].parent if paths else out_dir}[/bold]"
         )
 
-    _run(body)
+    run_command(body)
 
 
 @app.command()
@@ -777,7 +754,7 @@ def compare(
             out_file.write_text(json.dumps(result.summary, indent=2, default=str), encoding="utf-8")
             out.print(f"Comparison written to [bold]{out_file}[/bold]")
 
-    _run(body)
+    run_command(body)
 
 
 def _frame_table(title: str, frame: Any) -> Table:

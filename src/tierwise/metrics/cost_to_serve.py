@@ -151,7 +151,7 @@ def activity_costs(
     )
 
 
-def _order_facts(facts: ir.Table, transactions: ir.Table | None, window: Window) -> ir.Table:
+def order_facts(facts: ir.Table, transactions: ir.Table | None, window: Window) -> ir.Table:
     """Facts with every column the order drivers need, rebuilt from transactions if absent."""
     lacking = [c for c in _ORDER_FACTS if c not in facts.columns]
     if "customer_id" not in facts.columns:
@@ -193,7 +193,7 @@ def cost_to_serve(
     cost_to_serve (their sum), effort_hours, cost_estimated. Customers with activities
     but no facts row appear with their activity costs only.
     """
-    facts = _order_facts(facts, transactions, window)
+    facts = order_facts(facts, transactions, window)
     facts = facts.mutate(customer_id=facts.customer_id.cast("string"))
     ids = facts.select("customer_id")
     acts: ir.Table | None = None

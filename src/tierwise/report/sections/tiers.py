@@ -14,7 +14,7 @@ from tierwise.report import takeaways as tw
 from tierwise.report.charts.segment import strategic_vs_revenue_chart, tier_summary_chart
 from tierwise.report.sections import CHART_POINTS, TABLE_ROWS, Builder, Section, Table
 from tierwise.report.sections._charts import sample, tier_shares
-from tierwise.report.sections._run import RunData
+from tierwise.report.sections.run_data import RunData
 
 NEEDS_TIERS = (
     "Tiers need the segmentation stage: a strategic score per customer from the policy's "
