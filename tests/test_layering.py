@@ -19,7 +19,6 @@ PACKAGE = SRC / "tierwise"
 SETTINGS_MAY_IMPORT = {"settings", "book", "errors"}
 
 
-
 def module_name(path: Path) -> str:
     parts = path.relative_to(SRC).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)

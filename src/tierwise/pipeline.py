@@ -23,6 +23,7 @@ from tierwise import __version__
 from tierwise.book.book import Book, as_date, default_as_of, read_book
 from tierwise.book.mapping import BookMapping, MapOption, WhereOption, mapping_from_options
 from tierwise.clv.stage import lifetime_value
+from tierwise.engine import drop_relation, drop_run_tables
 from tierwise.errors import InputError
 from tierwise.metrics.concentration import portfolio_profit_figures
 from tierwise.metrics.cost_fit import cost_fit
@@ -169,6 +170,7 @@ def analyze(
             )
     window = Window.ending(as_of or default_as_of(book), resolved_policy.analysis.window_days)
     con = book.con
+    tables_before = set(con.list_tables())
     summaries: dict[str, Any] = {}
     details: dict[str, pd.DataFrame] = {}
     portfolio: dict[str, Any] = {}
@@ -223,11 +225,7 @@ def analyze(
         if overrides is not None:
             from tierwise.segment.overrides import apply_overrides
 
-            scorecard = con.create_table(
-                f"tw_scorecard_{next(_SCORECARD_VERSIONS)}",
-                apply_overrides(scorecard, overrides),
-                overwrite=True,
-            )
+            scorecard = _materialise(con, apply_overrides(scorecard, overrides), scorecard)
 
     with watch.stage("service alignment and capacity"):
         service = align_service(
@@ -251,6 +249,7 @@ def analyze(
 
     with watch.stage("scorecard"):
         arrow = _ordered(scorecard).to_pyarrow()
+        drop_run_tables(con, tables_before)
     watch.finish()
     return AnalysisResult(
         book=book,
@@ -307,7 +306,16 @@ def _attach(con: Any, base: ir.Table, extra: ir.Table | pd.DataFrame | None) -> 
     new = [c for c in table.columns if c != "customer_id" and c not in base.columns]
     table = table.select("customer_id", *new).mutate(customer_id=table.customer_id.cast("string"))
     joined = base.left_join(table, "customer_id").select(base, *[table[c] for c in new])
-    return con.create_table(f"tw_scorecard_{next(_SCORECARD_VERSIONS)}", joined, overwrite=True)
+    return _materialise(con, joined, base)
+
+
+def _materialise(con: Any, scorecard: ir.Table, previous: ir.Table) -> ir.Table:
+    """The next version of the scorecard as a table; the previous version is dropped."""
+    table = con.create_table(f"tw_scorecard_{next(_SCORECARD_VERSIONS)}", scorecard, temp=True)
+    name = getattr(previous.op(), "name", "")  # a table's name; an expression has none
+    if name.startswith("tw_scorecard_"):
+        drop_relation(con, name)
+    return table
 
 
 _SCORECARD_VERSIONS = itertools.count(1)
