@@ -223,9 +223,14 @@ def analyze(
         details.update(segments.details)
         scorecard = _attach(con, scorecard, segments.scores)
         if overrides is not None:
-            from tierwise.segment.overrides import apply_overrides
+            from tierwise.segment.overrides import apply_overrides, effective_tier_figures
 
             scorecard = _materialise(con, apply_overrides(scorecard, overrides), scorecard)
+            figures, tier_tables = effective_tier_figures(
+                scorecard, resolved_policy.segmentation, portfolio["tiers"]
+            )
+            portfolio.update(figures)
+            details.update(tier_tables)
 
     with watch.stage("service alignment and capacity"):
         service = align_service(

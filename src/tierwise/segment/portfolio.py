@@ -96,6 +96,20 @@ def summaries(full: ir.Table, settings: SegmentationSettings) -> dict[str, pd.Da
     }
 
 
+def tier_figures(tiers: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """portfolio.json's figures per tier, from ``tier_summary``."""
+    return {
+        str(rec["tier"]): {
+            "customers": int(rec["customers"]),
+            "revenue": float(rec["revenue"]),
+            "net_profit": float(rec["net_profit"]),
+            "effort_hours": float(rec["effort_hours"]),
+            "alerts": int(rec["alerts"]),
+        }
+        for rec in tiers.to_dict("records")
+    }
+
+
 def portfolio_summary(
     summary: dict[str, pd.DataFrame],
     settings: SegmentationSettings,
@@ -106,16 +120,7 @@ def portfolio_summary(
     per_level = levels.groupby("relationship_level")["customers"].sum()
     trends = levels.groupby("relationship_trend")["customers"].sum()
     return {
-        "tiers": {
-            str(rec["tier"]): {
-                "customers": int(rec["customers"]),
-                "revenue": float(rec["revenue"]),
-                "net_profit": float(rec["net_profit"]),
-                "effort_hours": float(rec["effort_hours"]),
-                "alerts": int(rec["alerts"]),
-            }
-            for rec in summary["tiers"].to_dict("records")
-        },
+        "tiers": tier_figures(summary["tiers"]),
         "levels": {str(k): int(per_level.get(k, 0)) for k in (1, 2, 3, 4)},
         "relationship": {
             "level_names": {str(k): v for k, v in LEVEL_NAMES.items()},
@@ -177,5 +182,6 @@ __all__ = [
     "portfolio_summary",
     "strategic_vs_largest",
     "summaries",
+    "tier_figures",
     "tier_summary",
 ]
