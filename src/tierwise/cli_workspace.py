@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from tierwise.cli_common import out, run_command
+from tierwise.cli_common import out, parse_date, run_command
 from tierwise.errors import TierwiseError
 
 db_app = typer.Typer(help="Create and upgrade the workspace database.", no_args_is_help=True)
@@ -49,15 +48,6 @@ def _workspace(db: str | None, *, migrate: bool = True) -> Any:
     from tierwise.workspace import Workspace
 
     return Workspace(db, migrate=migrate)
-
-
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise TierwiseError(f"{option} {value!r} is not a date; write it as YYYY-MM-DD") from exc
 
 
 def _table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> Any:
@@ -256,7 +246,7 @@ def override_request(
             tier=tier,
             reason=reason,
             reason_code=code,
-            review_by=_date(review_by, "--review-by"),
+            review_by=parse_date(review_by, "--review-by"),
         )
         _said(view)
 
@@ -361,7 +351,7 @@ def audit_command(
     def body() -> None:
         from tierwise.workspace.audit import COLUMNS
 
-        rows = _workspace(db).audit(customer, _date(since, "--since"))
+        rows = _workspace(db).audit(customer, parse_date(since, "--since"))
         if csv_file is not None:
             _write_csv(csv_file, rows, list(COLUMNS))
         if as_json:
