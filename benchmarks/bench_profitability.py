@@ -19,7 +19,7 @@ import ibis
 
 from tierwise.metrics.concentration import portfolio_profit_figures
 from tierwise.metrics.profitability import customer_profitability
-from tierwise.policy.cost_model import CostModel
+from tierwise.settings.cost_model import CostModel
 from tierwise.window import Window
 
 AS_OF = date(2025, 1, 1)

@@ -22,8 +22,8 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from tierwise.policy.segmentation import SegmentationSettings
 from tierwise.segment.stage import segment_customers
+from tierwise.settings.segmentation import SegmentationSettings
 from tierwise.window import Window
 
 AS_OF = date(2025, 1, 1)

@@ -21,7 +21,7 @@ import pandas as pd
 
 from tierwise.policy.alignment import align_service
 from tierwise.policy.optimise import naive_top_n, optimal_strategic_set
-from tierwise.policy.schema import Policy
+from tierwise.settings.schema import Policy
 from tierwise.window import Window
 
 WINDOW = Window(date(2024, 1, 1), date(2025, 1, 1))

@@ -134,7 +134,7 @@ def register_run(
     """Register a run with (customer_id, model tier, owner) rows, without analysing a book."""
     import pandas as pd
 
-    from tierwise.policy.schema import Policy
+    from tierwise.settings.schema import Policy
     from tierwise.workspace import history, runs
 
     policy = Policy().model_dump(mode="json")

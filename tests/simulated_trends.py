@@ -107,8 +107,8 @@ def read_trends(pop: TrendPopulation, settings: object | None = None) -> pd.Data
     """The trend of every customer of ``pop``, merged with the truth."""
     import ibis
 
-    from tierwise.policy.segmentation import TrendSettings, ValueIndexSettings
     from tierwise.segment.trend import relationship_trend
+    from tierwise.settings.segmentation import TrendSettings, ValueIndexSettings
     from tierwise.window import Window
 
     base = ibis.memtable(pop.truth[["customer_id"]].assign(p_alive=np.nan))

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from tierwise.errors import InputError, PolicyError
 from tierwise.policy.alignment import ALIGNMENT_COLUMNS, align_service, score_alignment
-from tierwise.policy.schema import Policy
-from tierwise.policy.service import ServiceSettings
+from tierwise.settings.schema import Policy
+from tierwise.settings.service import ServiceSettings
 from tierwise.window import Window
 
 WINDOW = Window(date(2024, 1, 1), date(2025, 1, 1))  # 366 days

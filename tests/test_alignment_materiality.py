@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from tierwise.policy.alignment import policy_hourly_rates, score_alignment
-from tierwise.policy.schema import Policy
-from tierwise.policy.service import DAYS_PER_MONTH, ServiceSettings
+from tierwise.settings.schema import Policy
+from tierwise.settings.service import DAYS_PER_MONTH, ServiceSettings
 from tierwise.window import Window
 
 YEAR = Window(date(2024, 1, 1), date(2025, 1, 1))

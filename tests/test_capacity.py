@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from tierwise.policy.capacity import NO_OWNER, capacity_summary
-from tierwise.policy.service import ServiceSettings
+from tierwise.settings.service import ServiceSettings
 from tierwise.window import Window
 
 WINDOW = Window(date(2024, 1, 1), date(2024, 1, 29))  # 28 days = 4 weeks

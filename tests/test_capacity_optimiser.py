@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from tierwise.errors import ModelError
 from tierwise.policy.optimise import naive_top_n, optimal_strategic_set, optimise_strategic_tier
-from tierwise.policy.service import ServiceSettings
+from tierwise.settings.service import ServiceSettings
 from tierwise.window import Window
 
 

@@ -6,7 +6,7 @@ import ibis
 import pandas as pd
 
 from tierwise.metrics.cost_fit import cost_fit
-from tierwise.policy.cost_model import CostModel
+from tierwise.settings.cost_model import CostModel
 
 
 def scorecard(margins: list[float], costs: list[float], orders: list[int]) -> ibis.Table:

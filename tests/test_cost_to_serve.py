@@ -10,8 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from tierwise.metrics.cost_to_serve import activity_issues, cost_to_serve
-from tierwise.policy.cost_model import DRIVERS, CostModel
-from tierwise.policy.schema import Policy
+from tierwise.settings.cost_model import DRIVERS, CostModel
+from tierwise.settings.schema import Policy
 from tierwise.window import Window
 
 WINDOW = Window(date(2024, 1, 1), date(2025, 1, 1))

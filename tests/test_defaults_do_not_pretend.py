@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from tierwise.cli import app
 from tierwise.pipeline import analyze
-from tierwise.policy.io import BESIDE_BOOK
+from tierwise.settings.io import BESIDE_BOOK
 
 runner = CliRunner()
 

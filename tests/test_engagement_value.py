@@ -8,9 +8,9 @@ import ibis
 import pandas as pd
 import pytest
 
-from tierwise.policy.segmentation import EngagementSettings, SegmentationSettings
 from tierwise.segment.engagement import engagement_value
 from tierwise.segment.stage import segment_customers
+from tierwise.settings.segmentation import EngagementSettings, SegmentationSettings
 from tierwise.window import Window
 
 WINDOW = Window(date(2024, 1, 1), date(2025, 1, 1))

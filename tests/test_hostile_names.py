@@ -152,7 +152,7 @@ def test_run_folders_with_glob_characters_are_reported_and_compared(tmp_path):
     """The report and compare read a run's own scorecard: runs/a[1] is not runs/a1."""
     import tierwise
     from tierwise.policy.compare import compare_runs
-    from tierwise.report.sections._run import RunData
+    from tierwise.report.sections.run_data import RunData
 
     header = "customer_id,date,amount\n"
     two = write_csv(tmp_path / "two", "transactions.csv", header + "A,2025-01-02,1\nB,2025-01-02,1")

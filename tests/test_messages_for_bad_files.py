@@ -10,7 +10,7 @@ import pytest
 from tierwise.book.book import read_book
 from tierwise.book.presets import load_preset
 from tierwise.errors import InputError, PolicyError
-from tierwise.policy.io import policy_from_dict
+from tierwise.settings.io import policy_from_dict
 
 TODAY = date(2026, 1, 31)
 

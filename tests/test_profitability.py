@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from tierwise.metrics.concentration import pareto, portfolio_profit_figures
 from tierwise.metrics.profitability import customer_profitability
-from tierwise.policy.cost_model import DRIVERS, CostModel
+from tierwise.settings.cost_model import DRIVERS, CostModel
 from tierwise.window import Window
 
 WINDOW = Window(date(2024, 1, 1), date(2025, 1, 1))

@@ -11,8 +11,8 @@ import pytest
 from tierwise.clv.summary import summary_from_transactions
 from tierwise.metrics.cost_to_serve import cost_to_serve
 from tierwise.metrics.facts import customer_facts
-from tierwise.policy.cost_model import CostModel
 from tierwise.segment.trend import order_stats
+from tierwise.settings.cost_model import CostModel
 from tierwise.window import Window
 
 WINDOW = Window(date(2024, 1, 1), date(2025, 1, 1))

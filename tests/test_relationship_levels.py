@@ -5,8 +5,8 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
-from tierwise.policy.segmentation import LevelSettings
 from tierwise.segment.levels import relationship_levels
+from tierwise.settings.segmentation import LevelSettings
 
 
 def _levels(rows: list[tuple[str, float, float, str]], **kw: float) -> pd.DataFrame:

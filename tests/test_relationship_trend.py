@@ -11,8 +11,8 @@ import pytest
 from scipy.stats import binom, norm
 
 from tests.simulated_trends import read_trends, trend_population
-from tierwise.policy.segmentation import TrendSettings, ValueIndexSettings
 from tierwise.segment.trend import confidence, relationship_trend, two_rate_z, z_of_confidence
+from tierwise.settings.segmentation import TrendSettings, ValueIndexSettings
 from tierwise.window import Window
 
 AS_OF = date(2025, 1, 1)

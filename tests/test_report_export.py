@@ -10,7 +10,7 @@ from test_report_html import write_tiny_run
 from tierwise.errors import InputError
 from tierwise.report.export import export_charts
 from tierwise.report.sections import build_sections
-from tierwise.report.sections._run import RunData
+from tierwise.report.sections.run_data import RunData
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ import pytest
 from tierwise.errors import InputError
 from tierwise.report.html import write_report
 from tierwise.report.sections import build_sections
-from tierwise.report.sections._run import RunData
+from tierwise.report.sections.run_data import RunData
 
 # Five customers. Revenue 500/300/100/60/40 (total 1000); net profit 200/120/10/-20/-60
 # (total 250, positive part 330, losses 80); hours 10/20/5/30/35 (total 100).

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from tierwise.metrics.rfm import DEFAULT_SEGMENTS, rfm_scores
+from tierwise.metrics.rfm import rfm_scores
+from tierwise.settings.rfm import DEFAULT_SEGMENTS
 
 
 def _facts(n: int) -> ibis.Table:

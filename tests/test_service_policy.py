@@ -8,7 +8,7 @@ import pytest
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from tierwise.policy.service import DEFAULT_TIERS, ServiceSettings, TeamMember
+from tierwise.settings.service import DEFAULT_TIERS, ServiceSettings, TeamMember
 
 
 def _errors(data: dict[str, Any]) -> str:

@@ -10,10 +10,10 @@ import pyarrow as pa
 import pytest
 
 from tierwise.errors import PolicyError
-from tierwise.policy.segmentation import ObjectiveSettings, SegmentationSettings
 from tierwise.segment.fast_ranks import add_rank_parts
 from tierwise.segment.scoring import ScoredObjective, score_from_parts
 from tierwise.segment.stage import segment_customers
+from tierwise.settings.segmentation import ObjectiveSettings, SegmentationSettings
 from tierwise.window import Window
 
 WINDOW = Window(date(2024, 1, 1), date(2025, 1, 1))

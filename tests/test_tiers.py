@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tierwise.policy.segmentation import SegmentationSettings, TierRule
 from tierwise.segment.fast_ranks import add_ranks
 from tierwise.segment.tiers import tier_boundaries, tiers_for_ranks
+from tierwise.settings.segmentation import SegmentationSettings, TierRule
 
 FOUR = ["strategic", "growth", "core", "transactional"]
 

@@ -13,16 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import rankdata
 
-from tierwise.policy.segmentation import (
+from tierwise.segment.fast_ranks import add_rank_parts, midrank_np, signed_midrank_np
+from tierwise.segment.levels import relationship_levels
+from tierwise.segment.ranks import anchored
+from tierwise.segment.value import client_index, client_parts, us_index
+from tierwise.settings.segmentation import (
     LevelSettings,
     SegmentationSettings,
     ValueIndexSettings,
     ValueToUsWeights,
 )
-from tierwise.segment.fast_ranks import add_rank_parts, midrank_np, signed_midrank_np
-from tierwise.segment.levels import relationship_levels
-from tierwise.segment.ranks import anchored
-from tierwise.segment.value import client_index, client_parts, us_index
 from tierwise.window import Window
 
 WINDOW = Window(date(2024, 1, 1), date(2025, 1, 1))

@@ -25,8 +25,8 @@ _LAZY = {
     "read_book": "tierwise.book.book",
     "Book": "tierwise.book.book",
     "BookMapping": "tierwise.book.mapping",
-    "Policy": "tierwise.policy.schema",
-    "load_policy": "tierwise.policy.io",
+    "Policy": "tierwise.settings.schema",
+    "load_policy": "tierwise.settings.io",
     "Window": "tierwise.window",
     "save_run": "tierwise.run_folder",
 }

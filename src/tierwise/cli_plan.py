@@ -14,10 +14,16 @@ from typing import Annotated, Any
 
 import typer
 
+from tierwise.cli_common import run_command
 from tierwise.cli_workspace import DbOpt
 from tierwise.errors import TierwiseError
 
 FORMATS = ("md", "html", "json")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``plan`` command to the ``tierwise`` app."""
+    app.command("plan")(plan_command)
 
 
 def plan_command(
@@ -69,7 +75,6 @@ def plan_command(
     ] = None,
 ) -> None:
     """Draft, keep and share an account plan; or, with --status, the leader's view."""
-    from tierwise.cli import _run
 
     def body() -> None:
         if fmt not in FORMATS:
@@ -88,7 +93,7 @@ def plan_command(
             out_file,
         )
 
-    _run(body)
+    run_command(body)
 
 
 def _emit(text: str, out_file: Path | None) -> None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from tierwise.cli_common import out, parse_date, run_command
 from tierwise.errors import TierwiseError
 
 db_app = typer.Typer(help="Create and upgrade the workspace database.", no_args_is_help=True)
@@ -44,31 +44,10 @@ def register(app: typer.Typer) -> None:
     app.command("audit")(audit_command)
 
 
-def _run(fn: Callable[[], None]) -> None:
-    from tierwise.cli import _run as run
-
-    run(fn)
-
-
-def _console() -> Any:
-    from tierwise.cli import out
-
-    return out
-
-
 def _workspace(db: str | None, *, migrate: bool = True) -> Any:
     from tierwise.workspace import Workspace
 
     return Workspace(db, migrate=migrate)
-
-
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise TierwiseError(f"{option} {value!r} is not a date; write it as YYYY-MM-DD") from exc
 
 
 def _table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> Any:
@@ -93,9 +72,9 @@ def db_upgrade(db: DbOpt = None) -> None:
         ws = _workspace(db, migrate=False)
         before, after = ws.upgrade()
         state = "already at" if before == after else f"upgraded from {before or 'empty'} to"
-        _console().print(f"{shown(ws.url)}: {state} schema revision {after}")
+        out.print(f"{shown(ws.url)}: {state} schema revision {after}")
 
-    _run(body)
+    run_command(body)
 
 
 @db_app.command("current")
@@ -108,11 +87,9 @@ def db_current(db: DbOpt = None) -> None:
         ws = _workspace(db, migrate=False)
         current, head = ws.revision()
         note = "up to date" if current == head else "run `tierwise db upgrade`"
-        _console().print(
-            f"{shown(ws.url)}: schema revision {current or 'none'} (newest: {head}; {note})"
-        )
+        out.print(f"{shown(ws.url)}: schema revision {current or 'none'} (newest: {head}; {note})")
 
-    _run(body)
+    run_command(body)
 
 
 # --- users ------------------------------------------------------------------------------
@@ -151,9 +128,9 @@ def users_add(
         user = ws.add_user(
             name, role=role, password=password, manager=manager, email=email, actor=actor
         )
-        _console().print(f"User [bold]{user.name}[/bold] added ({user.role})")
+        out.print(f"User [bold]{user.name}[/bold] added ({user.role})")
 
-    _run(body)
+    run_command(body)
 
 
 @users_app.command("list")
@@ -166,9 +143,9 @@ def users_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
         matched, unmatched = ws.owners()
         if as_json:
             payload = {"users": rows, "owners": {"matched": matched, "unmatched": unmatched}}
-            _console().print_json(json.dumps(payload))
+            out.print_json(json.dumps(payload))
             return
-        console = _console()
+        console = out
         console.print(_table("Users", rows, ["name", "role", "manager", "email", "active"]))
         if unmatched:
             console.print(
@@ -180,7 +157,7 @@ def users_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
                 "book's owner column (or with that --email).[/dim]"
             )
 
-    _run(body)
+    run_command(body)
 
 
 @users_app.command("disable")
@@ -193,9 +170,9 @@ def users_disable(
 
     def body() -> None:
         _workspace(db).disable_user(name, actor=actor)
-        _console().print(f"User [bold]{name}[/bold] disabled")
+        out.print(f"User [bold]{name}[/bold] disabled")
 
-    _run(body)
+    run_command(body)
 
 
 @users_app.command("token")
@@ -213,13 +190,13 @@ def users_token(
         ws = _workspace(db)
         if revoke is not None:
             ws.revoke_token(name, revoke, actor=actor)
-            _console().print(f"Token {revoke} of {name} revoked")
+            out.print(f"Token {revoke} of {name} revoked")
             return
         token_id, token = ws.create_token(name, actor=actor)
-        _console().print(f"Token {token_id} for {name} (shown once; keep it secret):")
+        out.print(f"Token {token_id} for {name} (shown once; keep it secret):")
         typer.echo(token)
 
-    _run(body)
+    run_command(body)
 
 
 # --- overrides --------------------------------------------------------------------------
@@ -238,7 +215,7 @@ OVERRIDE_COLUMNS = [
 
 
 def _said(view: Any) -> None:
-    _console().print(
+    out.print(
         f"Override [bold]#{view.id}[/bold] for customer {view.customer_id}: "
         f"{view.model_tier} -> {view.tier}, [bold]{view.status}[/bold]"
     )
@@ -269,11 +246,11 @@ def override_request(
             tier=tier,
             reason=reason,
             reason_code=code,
-            review_by=_date(review_by, "--review-by"),
+            review_by=parse_date(review_by, "--review-by"),
         )
         _said(view)
 
-    _run(body)
+    run_command(body)
 
 
 @override_app.command("approve")
@@ -288,7 +265,7 @@ def override_approve(
     def body() -> None:
         _said(_workspace(db).approve_override(actor, override_id, comment))
 
-    _run(body)
+    run_command(body)
 
 
 @override_app.command("reject")
@@ -303,7 +280,7 @@ def override_reject(
     def body() -> None:
         _said(_workspace(db).reject_override(actor, override_id, comment))
 
-    _run(body)
+    run_command(body)
 
 
 @override_app.command("recall")
@@ -318,7 +295,7 @@ def override_recall(
     def body() -> None:
         _said(_workspace(db).recall_override(actor, override_id, comment))
 
-    _run(body)
+    run_command(body)
 
 
 @override_app.command("expire")
@@ -327,11 +304,11 @@ def override_expire(db: DbOpt = None) -> None:
 
     def body() -> None:
         done = _workspace(db).expire_overrides()
-        _console().print(f"{len(done)} overrides expired")
+        out.print(f"{len(done)} overrides expired")
         for view in done:
             _said(view)
 
-    _run(body)
+    run_command(body)
 
 
 @override_app.command("list")
@@ -349,11 +326,11 @@ def override_list(
     def body() -> None:
         rows = [v.as_dict() for v in _workspace(db).list_overrides(status, customer)]
         if as_json:
-            _console().print_json(json.dumps(rows))
+            out.print_json(json.dumps(rows))
         else:
-            _console().print(_table("Overrides", rows, OVERRIDE_COLUMNS))
+            out.print(_table("Overrides", rows, OVERRIDE_COLUMNS))
 
-    _run(body)
+    run_command(body)
 
 
 # --- audit ------------------------------------------------------------------------------
@@ -374,11 +351,11 @@ def audit_command(
     def body() -> None:
         from tierwise.workspace.audit import COLUMNS
 
-        rows = _workspace(db).audit(customer, _date(since, "--since"))
+        rows = _workspace(db).audit(customer, parse_date(since, "--since"))
         if csv_file is not None:
             _write_csv(csv_file, rows, list(COLUMNS))
         if as_json:
-            _console().print_json(json.dumps(rows, default=str))
+            out.print_json(json.dumps(rows, default=str))
             return
         shown = [
             {
@@ -389,11 +366,11 @@ def audit_command(
             }
             for r in rows
         ]
-        _console().print(_table(f"Audit trail ({len(rows)} entries, UTC)", shown, AUDIT_COLUMNS))
+        out.print(_table(f"Audit trail ({len(rows)} entries, UTC)", shown, AUDIT_COLUMNS))
         if csv_file is not None:
-            _console().print(f"Written to [bold]{csv_file}[/bold]")
+            out.print(f"Written to [bold]{csv_file}[/bold]")
 
-    _run(body)
+    run_command(body)
 
 
 def _change(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
@@ -435,7 +412,7 @@ def analyze_in_workspace(
     recorded = _workspace(db).analyze(book, target, **options)
     if quiet:
         return recorded
-    console = _console()
+    console = out
     figures = recorded.result.portfolio.get("overrides") or {}
     console.print(
         f"Run registered as #{recorded.run['id']} in the workspace; "

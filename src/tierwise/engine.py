@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 
@@ -30,3 +31,35 @@ def connect_embedded(limit: str | None = None, threads: int | None = None) -> ib
         **({"threads": threads} if threads else {}),
     )
     return con
+
+
+def drop_relation(con: ibis.BaseBackend, name: str) -> None:
+    """Drop ``name`` whether it is a table or a view (DuckDB refuses the wrong kind)."""
+    import duckdb
+
+    for drop in (con.drop_view, con.drop_table):  # type: ignore[attr-defined]
+        with contextlib.suppress(duckdb.CatalogException):  # it was the other kind
+            drop(name, force=True)
+
+
+# What a run leaves in the connection that nothing needs once it is over: the scorecard
+# after each stage, the customer facts, and the in-memory tables (pandas or Arrow) the
+# stages hand the engine, which Ibis keeps registered for the whole session otherwise.
+RUN_TABLE_PREFIXES = (
+    "tw_scorecard_",
+    "tw_facts",
+    "ibis_pandas_memtable_",
+    "ibis_pyarrow_memtable_",
+)
+
+
+def drop_run_tables(con: ibis.BaseBackend, before: set[str]) -> None:
+    """Drop the run tables (``RUN_TABLE_PREFIXES``) that are not in ``before``.
+
+    ``before`` is ``set(con.list_tables())`` as the run began: the book's own tables are
+    kept, and a notebook that analyses the same book again and again keeps the same
+    tables as after one run.
+    """
+    for name in sorted(set(con.list_tables()) - before):
+        if name.startswith(RUN_TABLE_PREFIXES):
+            drop_relation(con, name)

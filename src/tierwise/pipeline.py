@@ -23,6 +23,7 @@ from tierwise import __version__
 from tierwise.book.book import Book, as_date, default_as_of, read_book
 from tierwise.book.mapping import BookMapping, MapOption, WhereOption, mapping_from_options
 from tierwise.clv.stage import lifetime_value
+from tierwise.engine import drop_relation, drop_run_tables
 from tierwise.errors import InputError
 from tierwise.metrics.concentration import portfolio_profit_figures
 from tierwise.metrics.cost_fit import cost_fit
@@ -32,11 +33,11 @@ from tierwise.metrics.profitability import customer_profitability
 from tierwise.metrics.rfm import rfm_scores
 from tierwise.plans.evidence import plan_evidence
 from tierwise.policy.alignment import align_service
-from tierwise.policy.io import DEFAULT_SOURCE, load_policy
-from tierwise.policy.schema import Policy
 from tierwise.progress import Progress, Stopwatch
 from tierwise.run_folder import write_run
 from tierwise.segment.stage import segment_customers
+from tierwise.settings.io import DEFAULT_SOURCE, load_policy
+from tierwise.settings.schema import Policy
 from tierwise.window import Window
 
 SCORECARD_ORDER = (
@@ -170,6 +171,7 @@ def analyze(
             )
     window = Window.ending(as_of or default_as_of(book), resolved_policy.analysis.window_days)
     con = book.con
+    tables_before = set(con.list_tables())
     summaries: dict[str, Any] = {}
     details: dict[str, pd.DataFrame] = {}
     portfolio: dict[str, Any] = {}
@@ -222,13 +224,14 @@ def analyze(
         details.update(segments.details)
         scorecard = _attach(con, scorecard, segments.scores)
         if overrides is not None:
-            from tierwise.segment.overrides import apply_overrides
+            from tierwise.segment.overrides import apply_overrides, effective_tier_figures
 
-            scorecard = con.create_table(
-                f"tw_scorecard_{next(_SCORECARD_VERSIONS)}",
-                apply_overrides(scorecard, overrides),
-                overwrite=True,
+            scorecard = _materialise(con, apply_overrides(scorecard, overrides), scorecard)
+            figures, tier_tables = effective_tier_figures(
+                scorecard, resolved_policy.segmentation, portfolio["tiers"]
             )
+            portfolio.update(figures)
+            details.update(tier_tables)
 
     with watch.stage("service alignment and capacity"):
         service = align_service(
@@ -259,6 +262,7 @@ def analyze(
 
     with watch.stage("scorecard"):
         arrow = _ordered(scorecard).to_pyarrow()
+        drop_run_tables(con, tables_before)
     watch.finish()
     return AnalysisResult(
         book=book,
@@ -316,7 +320,16 @@ def _attach(con: Any, base: ir.Table, extra: ir.Table | pd.DataFrame | None) -> 
     new = [c for c in table.columns if c != "customer_id" and c not in base.columns]
     table = table.select("customer_id", *new).mutate(customer_id=table.customer_id.cast("string"))
     joined = base.left_join(table, "customer_id").select(base, *[table[c] for c in new])
-    return con.create_table(f"tw_scorecard_{next(_SCORECARD_VERSIONS)}", joined, overwrite=True)
+    return _materialise(con, joined, base)
+
+
+def _materialise(con: Any, scorecard: ir.Table, previous: ir.Table) -> ir.Table:
+    """The next version of the scorecard as a table; the previous version is dropped."""
+    table = con.create_table(f"tw_scorecard_{next(_SCORECARD_VERSIONS)}", scorecard, temp=True)
+    name = getattr(previous.op(), "name", "")  # a table's name; an expression has none
+    if name.startswith("tw_scorecard_"):
+        drop_relation(con, name)
+    return table
 
 
 _SCORECARD_VERSIONS = itertools.count(1)

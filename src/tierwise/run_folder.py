@@ -13,7 +13,6 @@ files tierwise did not write.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -27,6 +26,19 @@ import pyarrow.parquet as pq
 from tierwise.book.book import Book
 from tierwise.book.contract import READ_ORDER
 from tierwise.folders import check_target, staged_folder
+from tierwise.json_safe import json_safe
+
+# The columns of moves.csv: who moved tier or level since the previous run.
+MOVE_COLUMNS = [
+    "customer_id",
+    "previous_as_of",
+    "previous_tier",
+    "tier",
+    "tier_move",
+    "previous_level",
+    "relationship_level",
+    "level_move",
+]
 
 
 class RunOutputs(Protocol):
@@ -74,7 +86,7 @@ def write_run(
         portfolio = dict(result.portfolio)
         details = dict(result.details)
         if moves is None:
-            moves = result.moves if result.moves is not None else _no_moves()
+            moves = result.moves if result.moves is not None else empty_moves()
         portfolio["moves"] = _moves_summary(moves)
         details["tier_moves"] = moves
         _write_json(staging / "portfolio.json", portfolio)
@@ -107,11 +119,9 @@ def save_run(
     return write_run(result, out_dir, force=force, extras=extras)
 
 
-def _no_moves() -> pd.DataFrame:
-    """Moves need the history of a workspace database (``analyze --db``)."""
-    from tierwise.workspace.history import empty_moves
-
-    return empty_moves()
+def empty_moves() -> pd.DataFrame:
+    """No moves: they need the history of a workspace database (``analyze --db``)."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in MOVE_COLUMNS})
 
 
 def _moves_summary(moves: pd.DataFrame) -> dict[str, Any]:
@@ -125,19 +135,6 @@ def _moves_summary(moves: pd.DataFrame) -> dict[str, Any]:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(_clean(data), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe copy: NaN and infinities become null, NumPy scalars plain numbers."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+    path.write_text(
+        json.dumps(json_safe(data), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )

@@ -22,13 +22,13 @@ from tierwise.book.readers import (
     SUFFIXES,
     TEXT_SUFFIXES,
     RawTable,
-    _is_data_file,
-    _strip_suffix,
+    is_data_file,
     locate_tables,
     make_workdir,
     read_connection_table,
     read_table,
     remove_workdir,
+    strip_suffix,
 )
 from tierwise.book.validate import TableAccounting, validate_table
 from tierwise.engine import connect_embedded
@@ -326,11 +326,11 @@ def _explicit_file(book: Path, table: str, given: str) -> list[Path]:
     """The file(s) of ``--table table=given``: a name in the book folder (its suffix may be
     left out: ``accounts`` finds ``accounts.csv.gz``), else a path."""
     folder = book if book.is_dir() else book.parent
-    files = sorted(p for p in folder.iterdir() if _is_data_file(p)) if folder.is_dir() else []
+    files = sorted(p for p in folder.iterdir() if is_data_file(p)) if folder.is_dir() else []
     candidates = [folder / given, Path(given)]
     path = next((c for c in candidates if c.exists()), None)
     if path is None:
-        by_stem = [p for p in files if _strip_suffix(p.name) == given]
+        by_stem = [p for p in files if strip_suffix(p.name) == given]
         if len(by_stem) == 1:
             path = by_stem[0]
     if path is None:
@@ -340,11 +340,11 @@ def _explicit_file(book: Path, table: str, given: str) -> list[Path]:
             f"that path; give a file name from the folder or a path"
         )
     if path.is_dir():
-        parts = sorted(p for p in path.rglob("*") if p.is_file() and _is_data_file(p))
+        parts = sorted(p for p in path.rglob("*") if p.is_file() and is_data_file(p))
         if not parts:
             raise InputError(f"--table {table}={given}: folder {path} holds no data files")
         return parts
-    if not _is_data_file(path):
+    if not is_data_file(path):
         raise InputError(
             f"--table {table}={given}: {path.name} is not a file tierwise reads "
             f"({', '.join(SUFFIXES)})"

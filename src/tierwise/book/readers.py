@@ -50,7 +50,7 @@ class RawTable:
     lazy: bool = False
 
 
-def _strip_suffix(name: str) -> str:
+def strip_suffix(name: str) -> str:
     lowered = name.lower()
     for suffix in sorted(SUFFIXES, key=len, reverse=True):
         if lowered.endswith(suffix):
@@ -58,7 +58,7 @@ def _strip_suffix(name: str) -> str:
     return name
 
 
-def _is_data_file(path: Path) -> bool:
+def is_data_file(path: Path) -> bool:
     return path.name.lower().endswith(SUFFIXES) and not path.name.startswith(("_", "."))
 
 
@@ -72,23 +72,23 @@ def locate_tables(book: Path, mapping: BookMapping) -> dict[str, list[Path]]:
     if not book.exists():
         raise InputError(f"book {book} does not exist; give a folder of files, a file, or a URL")
     if book.is_file():
-        if not _is_data_file(book):
+        if not is_data_file(book):
             raise InputError(f"{book}: unsupported file type; tierwise reads {', '.join(SUFFIXES)}")
-        stem = _strip_suffix(book.name)
+        stem = strip_suffix(book.name)
         return {stem if stem in READ_ORDER else "transactions": [book]}
 
     entries = [p for p in sorted(book.iterdir()) if not p.name.startswith(("_", "."))]
     found: dict[str, list[Path]] = {}
     claimed: set[Path] = set()
     for entry in entries:
-        stem = _strip_suffix(entry.name) if entry.is_file() else entry.name
+        stem = strip_suffix(entry.name) if entry.is_file() else entry.name
         if stem in READ_ORDER:
             if entry.is_dir():
-                parts = sorted(p for p in entry.rglob("*") if p.is_file() and _is_data_file(p))
+                parts = sorted(p for p in entry.rglob("*") if p.is_file() and is_data_file(p))
                 if not parts:
                     raise InputError(f"{entry}: folder for table {stem!r} holds no data files")
                 found.setdefault(stem, []).extend(parts)
-            elif _is_data_file(entry):
+            elif is_data_file(entry):
                 found.setdefault(stem, []).append(entry)
             claimed.add(entry)
     for table in READ_ORDER:
@@ -100,7 +100,7 @@ def locate_tables(book: Path, mapping: BookMapping) -> dict[str, list[Path]]:
             for e in entries
             if e not in claimed
             and e.is_file()
-            and _is_data_file(e)
+            and is_data_file(e)
             and any(fnmatch.fnmatch(e.name, pat) for pat in patterns)
         ]
         if matches:
@@ -135,7 +135,7 @@ def detect_encoding(path: Path) -> str:
 
 def _transcode(path: Path, encoding: str, workdir: Path) -> Path:
     """A UTF-8 copy of a text file, converted in large blocks (not line by line)."""
-    target = workdir / (_strip_suffix(path.name) + ".utf8.csv")
+    target = workdir / (strip_suffix(path.name) + ".utf8.csv")
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
     with _open_bytes(path) as src, open(target, "w", encoding="utf-8", newline="") as dst:
         while chunk := src.read(_SNIFF_BYTES):

@@ -7,13 +7,11 @@ fixed priority order, names the row's reason, so counts are stable and explainab
 
 from __future__ import annotations
 
-import contextlib
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-import duckdb
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
@@ -37,7 +35,9 @@ from tierwise.book.parse import (
     shapes_from,
 )
 from tierwise.book.readers import RawTable
+from tierwise.engine import drop_relation
 from tierwise.errors import InputError
+from tierwise.literals import at_midnight
 
 
 @dataclass
@@ -188,7 +188,7 @@ def validate_table(
             known = code.isin(list(currency.factors))
             checks.append((~known.fill_null(False), "unknown currency"))
         if spec.event_date and spec.event_date in values:
-            cutoff = ibis.literal(today + timedelta(days=1)).cast("timestamp")
+            cutoff = at_midnight(today + timedelta(days=1))
             checks.append((values[spec.event_date] >= cutoff, f"{spec.event_date} in the future"))
         if check_known:
             checks.append((t._known_id.isnull(), "unknown customer"))
@@ -306,9 +306,7 @@ def _keep_accepted(con: ibis.BaseBackend, name: str, accepted: ir.Table, lazy: b
     Rows loaded from text are parsed (dates, numbers, ids) once here rather than in every
     later scan; Parquet columns are typed already, and a view avoids copying a big book.
     """
-    for drop in (con.drop_view, con.drop_table):  # an earlier read may have left either
-        with contextlib.suppress(duckdb.CatalogException):  # it was the other kind
-            drop(name, force=True)  # type: ignore[operator]
+    drop_relation(con, name)  # an earlier read may have left either kind
     if lazy:
         return con.create_view(name, accepted)
     return con.create_table(name, accepted)

@@ -17,7 +17,6 @@ from tierwise.clv.mbgnbd import ModifiedBetaGeoModel
 from tierwise.clv.paretonbd import ParetoNBDModel
 from tierwise.clv.persistence import load_model, model_from_dict, model_to_dict, save_model
 from tierwise.clv.sbg import ShiftedBetaGeometricModel
-from tierwise.clv.settings import ClvSettings
 from tierwise.clv.stage import ClvOutcome, lifetime_value
 from tierwise.clv.summary import (
     birth_cohorts,
@@ -26,6 +25,7 @@ from tierwise.clv.summary import (
     summary_from_transactions,
 )
 from tierwise.clv.value import customer_lifetime_value, horizon_units, per_unit_discount_rate
+from tierwise.settings.clv import ClvSettings
 
 __all__ = [
     "BetaGeoBetaBinomModel",

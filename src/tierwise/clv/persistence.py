@@ -17,6 +17,7 @@ from tierwise.clv.mbgnbd import ModifiedBetaGeoModel
 from tierwise.clv.paretonbd import ParetoNBDModel
 from tierwise.clv.sbg import ShiftedBetaGeometricModel
 from tierwise.errors import InputError, ModelError
+from tierwise.json_safe import json_safe
 
 FORMAT_VERSION = 1
 MODELS: dict[str, type[ClvModel]] = {
@@ -32,10 +33,6 @@ MODELS: dict[str, type[ClvModel]] = {
 }
 
 
-def _clean(value: float) -> float | None:
-    return None if value is None or not math.isfinite(value) else float(value)
-
-
 def model_to_dict(model: ClvModel) -> dict[str, Any]:
     """A JSON-ready description of a fitted model."""
     from tierwise import __version__ as version
@@ -46,10 +43,10 @@ def model_to_dict(model: ClvModel) -> dict[str, Any]:
         "format_version": FORMAT_VERSION,
         "tierwise_version": version,
         "params": dict(model.params_),
-        "standard_errors": {k: _clean(v) for k, v in model.standard_errors_.items()},
-        "covariance": [[_clean(v) for v in row] for row in np.asarray(model.covariance_)],
-        "log_likelihood": _clean(model.log_likelihood_),
-        "n_customers": _clean(model.n_customers_),
+        "standard_errors": {k: json_safe(v) for k, v in model.standard_errors_.items()},
+        "covariance": [[json_safe(v) for v in row] for row in np.asarray(model.covariance_)],
+        "log_likelihood": json_safe(model.log_likelihood_),
+        "n_customers": json_safe(model.n_customers_),
     }
 
 

@@ -27,7 +27,6 @@ from tierwise.clv.evaluation import (
 from tierwise.clv.gammagamma import GammaGammaModel
 from tierwise.clv.mbgnbd import ModifiedBetaGeoModel
 from tierwise.clv.paretonbd import ParetoNBDModel
-from tierwise.clv.settings import ClvSettings
 from tierwise.clv.summary import (
     birth_cohorts,
     calibration_and_holdout,
@@ -38,6 +37,8 @@ from tierwise.clv.summary import (
 )
 from tierwise.clv.value import customer_lifetime_value, horizon_units, per_unit_discount_rate
 from tierwise.errors import InputError, ModelError
+from tierwise.json_safe import json_safe
+from tierwise.settings.clv import ClvSettings
 from tierwise.window import Window
 
 CANDIDATES: dict[str, type[PurchaseModel]] = {
@@ -79,17 +80,13 @@ class ClvOutcome:
     diagnostics: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
-def _finite(value: float) -> float | None:
-    return float(value) if value is not None and math.isfinite(value) else None
-
-
 def _model_facts(model: ClvModel) -> dict[str, Any]:
     return {
         "params": dict(model.params_),
-        "standard_errors": {k: _finite(v) for k, v in model.standard_errors_.items()},
-        "log_likelihood": _finite(model.log_likelihood_),
-        "aic": _finite(model.aic_),
-        "bic": _finite(model.bic_),
+        "standard_errors": {k: json_safe(v) for k, v in model.standard_errors_.items()},
+        "log_likelihood": json_safe(model.log_likelihood_),
+        "aic": json_safe(model.aic_),
+        "bic": json_safe(model.bic_),
         "converged": bool(getattr(model, "converged_", True)),
         "at_boundary": list(getattr(model, "boundary_", [])),
     }
@@ -347,7 +344,7 @@ def _lifetime_value(
                         "the model is not used"
                     )
                 if "holdout" in entry:
-                    entry["holdout"] = {k: _finite(v) for k, v in entry["holdout"].items()}
+                    entry["holdout"] = {k: json_safe(v) for k, v in entry["holdout"].items()}
             except ModelError as exc:
                 entry["error"] = str(exc)
             candidates.append(entry)

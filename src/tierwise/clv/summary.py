@@ -27,6 +27,7 @@ import ibis
 import ibis.expr.types as ir
 
 from tierwise.errors import InputError
+from tierwise.literals import calendar_day
 from tierwise.metrics.facts import is_purchase
 
 TimeUnit = Literal["day", "week", "month"]
@@ -61,7 +62,7 @@ def _period_day(col: ir.Value, merge_period: str) -> ir.IntegerValue:
 
 
 def _epoch_day(value: date, merge_period: str) -> ir.IntegerValue:
-    return _period_day(ibis.literal(value, type="date"), merge_period)
+    return _period_day(calendar_day(value), merge_period)
 
 
 def purchase_periods(
@@ -84,9 +85,9 @@ def purchase_periods(
             )
     t = transactions
     end_day = _day(end)
-    t = t.filter(t.date.cast("date") < ibis.literal(end_day, type="date"))
+    t = t.filter(t.date.cast("date") < calendar_day(end_day))
     if start is not None:
-        t = t.filter(t.date.cast("date") >= ibis.literal(_day(start), type="date"))
+        t = t.filter(t.date.cast("date") >= calendar_day(start))
     t = t.mutate(period=_period_day(t.date, merge_period))
     grouped = t.group_by(["customer_id", "period"]).aggregate(
         amount=t.amount.sum(), orders=is_purchase(t.amount).cast("int64").sum()
@@ -155,7 +156,7 @@ def summary_from_transactions(
         monetary_value=ibis.ifelse(
             repeats > 0, (per.total - per.first_amount) / repeats.cast("float64"), 0.0
         ),
-        first_purchase=ibis.literal(date(1970, 1, 1)) + per["first"].as_interval("D"),
+        first_purchase=calendar_day(date(1970, 1, 1)) + per["first"].as_interval("D"),
         total_value=per.total,
     )
 

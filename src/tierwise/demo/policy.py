@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from tierwise.errors import InputError
-from tierwise.policy.schema import Policy
+from tierwise.settings.schema import Policy
 
 DEMO_CURRENCY = "EUR"
 CUSTOMER_SHARE = 0.75  # a sales person's time spent on customers, the rest on internal work
@@ -38,7 +38,7 @@ def demo_policy(book_dir: str | Path) -> Policy:
 def write_book_policy(book_dir: str | Path) -> Path:
     """Write the demo's policy as ``policy.yaml`` in the book folder, where ``analyze``
     finds it: an analysis of the generated book is judged against its own team."""
-    from tierwise.policy.io import BOOK_POLICY, policy_yaml
+    from tierwise.settings.io import BOOK_POLICY, policy_yaml
 
     path = Path(book_dir) / BOOK_POLICY
     note = "The demo book's policy: the default, with the team of this generated book."

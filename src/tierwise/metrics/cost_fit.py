@@ -13,7 +13,7 @@ from typing import Any
 
 import ibis.expr.types as ir
 
-from tierwise.policy.cost_model import CostModel
+from tierwise.settings.cost_model import CostModel
 
 #: Share of buyers whose cost-to-serve exceeds their gross margin above which the rates
 #: are called out: a real book where most customers lose money is rare enough to check.

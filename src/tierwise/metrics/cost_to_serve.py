@@ -13,31 +13,24 @@ events a customer's orders and return lines call for beyond those logged under t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, time
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 
 from tierwise.errors import InputError
+from tierwise.literals import at_midnight
 from tierwise.metrics.facts import is_purchase
-from tierwise.policy.cost_model import DRIVERS, CostModel
+from tierwise.settings.cost_model import DRIVERS, CostModel
 from tierwise.window import Window
 
 #: Facts columns the order-based drivers need, and how to rebuild each from transactions.
 _ORDER_FACTS = ("revenue", "orders", "order_lines", "return_lines")
 
 
-def _ts(d: Any) -> ir.TimestampScalar:
-    """A timestamp literal at midnight of a window bound."""
-    if not isinstance(d, datetime):
-        d = datetime.combine(d, time())
-    return ibis.literal(d, type="timestamp")
-
-
 def in_window(table: ir.Table, window: Window) -> ir.BooleanColumn:
     """True for rows dated inside the half-open window ``[start, end)``."""
-    return (table.date >= _ts(window.start)) & (table.date < _ts(window.end))
+    return (table.date >= at_midnight(window.start)) & (table.date < at_midnight(window.end))
 
 
 def _lookup(key: ir.StringValue, mapping: Mapping[str, Any], dtype: str) -> ir.Value:
@@ -158,7 +151,7 @@ def activity_costs(
     )
 
 
-def _order_facts(facts: ir.Table, transactions: ir.Table | None, window: Window) -> ir.Table:
+def order_facts(facts: ir.Table, transactions: ir.Table | None, window: Window) -> ir.Table:
     """Facts with every column the order drivers need, rebuilt from transactions if absent."""
     lacking = [c for c in _ORDER_FACTS if c not in facts.columns]
     if "customer_id" not in facts.columns:
@@ -200,7 +193,7 @@ def cost_to_serve(
     cost_to_serve (their sum), effort_hours, cost_estimated. Customers with activities
     but no facts row appear with their activity costs only.
     """
-    facts = _order_facts(facts, transactions, window)
+    facts = order_facts(facts, transactions, window)
     facts = facts.mutate(customer_id=facts.customer_id.cast("string"))
     ids = facts.select("customer_id")
     acts: ir.Table | None = None
@@ -290,8 +283,8 @@ def activity_issues(activities: ir.Table, costs: CostModel, window: Window) -> d
     Nothing is dropped without a trace: activities outside the window are excluded and
     counted; every other problem is costed at a stated default and counted here.
     """
-    before = activities.date < _ts(window.start)
-    after = activities.date >= _ts(window.end)
+    before = activities.date < at_midnight(window.start)
+    after = activities.date >= at_midnight(window.end)
     totals = activities.aggregate(
         rows=activities.count(),
         before=before.sum(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from tierwise.literals import at_midnight
 from tierwise.window import Window
 
 
@@ -57,8 +58,8 @@ def customer_facts(
     number of orders in the window and ``monetary`` the net revenue in the window, the
     usual R/F/M reading. Customers listed in ``customers`` without purchases get zeros.
     """
-    end = ibis.literal(window.end).cast("timestamp")
-    start = ibis.literal(window.start).cast("timestamp")
+    end = at_midnight(window.end)
+    start = at_midnight(window.start)
     tx = transactions.filter(transactions.date < end)
     in_window = (tx.date >= start) & (tx.date < end)
     bought = is_purchase(tx.amount)

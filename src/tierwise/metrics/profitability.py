@@ -11,8 +11,8 @@ import ibis
 import ibis.expr.types as ir
 
 from tierwise.errors import InputError
-from tierwise.metrics.cost_to_serve import _order_facts, cost_to_serve
-from tierwise.policy.cost_model import DRIVERS, CostModel
+from tierwise.metrics.cost_to_serve import cost_to_serve, order_facts
+from tierwise.settings.cost_model import DRIVERS, CostModel
 from tierwise.window import Window
 
 #: How each driver is named in a loss-maker's reasons.
@@ -131,7 +131,7 @@ def customer_profitability(
             f"customer facts have no gross_margin column (columns seen: {list(facts.columns)}); "
             "pass the table from the facts stage"
         )
-    facts = _order_facts(facts, transactions, window)
+    facts = order_facts(facts, transactions, window)
     facts = facts.mutate(customer_id=facts.customer_id.cast("string"))
     cts = cost_to_serve(facts, activities, customers, costs, window)
     t = cts.left_join(facts, "customer_id").drop("customer_id_right")

@@ -23,8 +23,8 @@ from tierwise.plans.model import (
     WhitespaceItem,
     fmt,
 )
-from tierwise.plans.settings import PlanSettings
 from tierwise.plans.stakeholders import stakeholder_gaps
+from tierwise.settings.plans import PlanSettings
 
 SC = "scorecard"
 

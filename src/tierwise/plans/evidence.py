@@ -5,7 +5,7 @@ from __future__ import annotations
 import ibis.expr.types as ir
 
 from tierwise.book.book import Book
-from tierwise.policy.schema import Policy
+from tierwise.settings.schema import Policy
 from tierwise.whitespace.stage import WhitespaceResult, whitespace
 from tierwise.window import Window
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from tierwise.errors import InputError
-from tierwise.plans.settings import PlanSettings
+from tierwise.settings.plans import PlanSettings
 
 
 def strategic_accounts(run: str | Path) -> tuple[list[str], int]:

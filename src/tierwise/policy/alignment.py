@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from tierwise.errors import InputError, PolicyError
+from tierwise.literals import at_midnight, calendar_day
 from tierwise.policy.capacity import (
     capacity_summary,
     json_records,
@@ -23,11 +24,11 @@ from tierwise.policy.capacity import (
     team_basis,
 )
 from tierwise.policy.optimise import optimise_strategic_tier
-from tierwise.policy.service import DAYS_PER_MONTH, ServiceSettings
+from tierwise.settings.service import DAYS_PER_MONTH, ServiceSettings
 from tierwise.window import Window
 
 if TYPE_CHECKING:
-    from tierwise.policy.schema import Policy
+    from tierwise.settings.schema import Policy
 
 #: Hourly cost of a person's time when neither the caller nor the cost model gives one.
 DEFAULT_HOURLY_RATE = 60.0
@@ -154,7 +155,7 @@ def _last_touch(activities: ir.Table | None, service: ServiceSettings, window: W
     """Latest touch per customer before the as-of date (touches before the window count)."""
     if activities is None:
         return _memtable([], {"customer_id": "string", "last_touch": "date"})
-    acts = activities.filter(activities.date < ibis.timestamp(pd.Timestamp(window.end)))
+    acts = activities.filter(activities.date < at_midnight(window.end))
     if service.cadence.touch_types:
         acts = acts.filter(acts.type.isin(service.cadence.touch_types))
     return acts.group_by("customer_id").aggregate(last_touch=acts.date.max().date())
@@ -231,7 +232,7 @@ def score_alignment(
         (material & (gap < 0), "under_served"),
         else_="aligned",
     )
-    days_since = ibis.date(window.end).delta(joined.last_touch, unit="day")
+    days_since = calendar_day(window.end).delta(joined.last_touch, unit="day")
     max_days = ibis.coalesce(joined.t_max_days, joined.tier_max_days)
     missed = max_days.notnull() & (joined.last_touch.isnull() | (days_since > max_days))
     target = service.optimiser.tier

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import ibis.expr.types as ir
 import pandas as pd
 
-from tierwise.policy.service import ServiceSettings, TeamMember
+from tierwise.settings.service import ServiceSettings, TeamMember
 from tierwise.window import Window
 
 NO_OWNER = "(no owner)"

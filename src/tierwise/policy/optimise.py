@@ -16,7 +16,7 @@ import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from tierwise.errors import ModelError
-from tierwise.policy.service import ServiceSettings
+from tierwise.settings.service import ServiceSettings
 from tierwise.window import Window
 
 #: Hours are compared at this precision (0.36 s), so float noise and the solver's own

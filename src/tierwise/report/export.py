@@ -15,7 +15,7 @@ import vl_convert as vlc
 from tierwise.errors import InputError
 from tierwise.report.html import vega_lite_version
 from tierwise.report.sections import build_sections
-from tierwise.report.sections._run import RunData
+from tierwise.report.sections.run_data import RunData
 
 FORMATS = ("png", "svg")
 #: Static charts use the page's fonts and colours, on white.

@@ -18,7 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 from tierwise.report.sections import Section, build_sections
-from tierwise.report.sections._run import RunData
+from tierwise.report.sections.run_data import RunData
 from tierwise.report.vega_bundle import vega_bundle, vega_lite_version  # noqa: F401 (re-exported)
 
 REPORT_NAME = "report.html"

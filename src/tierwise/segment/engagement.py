@@ -13,12 +13,13 @@ Undervalued or overvalued customers: capturing total customer engagement value.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import ibis
 import ibis.expr.types as ir
 
-from tierwise.policy.segmentation import EngagementSettings
+from tierwise.literals import at_midnight
+from tierwise.settings.segmentation import EngagementSettings
 from tierwise.window import Window
 
 ENGAGEMENT_COLUMNS = (
@@ -29,11 +30,6 @@ ENGAGEMENT_COLUMNS = (
     "engagement_influence_signals",
     "engagement_knowledge_signals",
 )
-
-
-def _ts(day: object) -> ir.TimestampScalar:
-    """A window bound as a timestamp literal (signals and transactions carry timestamps)."""
-    return ibis.timestamp(datetime.combine(day, time()))  # type: ignore[arg-type]
 
 
 def _rate_of(kind: ir.StringColumn, rates: dict[str, float]) -> ir.FloatingColumn:
@@ -61,8 +57,8 @@ def engagement_value(
     if signals is None:
         return ids.mutate(**{c: ibis.literal(0.0) for c in ENGAGEMENT_COLUMNS})
 
-    end = _ts(window.end)
-    start = _ts(window.end - timedelta(days=settings.lookback_days))
+    end = at_midnight(window.end)
+    start = at_midnight(window.end - timedelta(days=settings.lookback_days))
     recent = signals.filter((signals.date >= start) & (signals.date < end))
 
     influence = _rate_of(recent.kind, settings.influence_rates)

@@ -12,8 +12,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tierwise.policy.segmentation import ObjectiveSettings, SegmentationSettings
 from tierwise.segment.scoring import ScoredObjective, check_objectives, objective_column
+from tierwise.settings.segmentation import ObjectiveSettings, SegmentationSettings
 
 
 def _floats(table: pa.Table, name: str) -> np.ndarray:

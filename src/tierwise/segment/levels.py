@@ -10,8 +10,8 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from tierwise.policy.segmentation import LevelSettings
 from tierwise.segment.value import no_value_to_us
+from tierwise.settings.segmentation import LevelSettings
 
 LEVEL_NAMES: dict[int, str] = {
     1: "good for both",

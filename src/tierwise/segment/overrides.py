@@ -8,9 +8,14 @@ whose model tier has moved since approval, so someone looks at them again. Later
 
 from __future__ import annotations
 
+from typing import Any
+
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+
+from tierwise.segment.portfolio import tier_figures, tier_summary
+from tierwise.settings.segmentation import SegmentationSettings
 
 COLUMNS = ("customer_id", "override_id", "tier", "reason", "approved_model_tier")
 
@@ -68,3 +73,13 @@ def apply_overrides(scorecard: ir.Table, overrides: pd.DataFrame) -> ir.Table:
 
 
 _SIDE_BY_SIDE = ("tier", "model_tier", "override_id", "override_reason", "override_stale")
+
+
+def effective_tier_figures(
+    scorecard: ir.Table, settings: SegmentationSettings, model_tiers: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    """portfolio.json's ``tiers`` and the report's tier table counted on the tier that
+    applies (``scorecard`` after ``apply_overrides``); the model's own figures
+    (``model_tiers``, from segmentation) are kept as ``model_tiers``."""
+    table = tier_summary(scorecard, settings)
+    return {"tiers": tier_figures(table), "model_tiers": model_tiers}, {"segment_tiers": table}

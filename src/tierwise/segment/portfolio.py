@@ -11,23 +11,13 @@ from typing import Any
 import ibis.expr.types as ir
 import pandas as pd
 
-from tierwise.policy.segmentation import SegmentationSettings
+from tierwise.json_safe import json_safe
 from tierwise.segment.levels import LEVEL_NAMES
+from tierwise.settings.segmentation import SegmentationSettings
 
 DISAGREEMENTS = 10
 DISAGREEMENT_VIEWS = ("strategic_not_largest", "largest_not_strategic")
 CHART_SAMPLE = 5000
-
-
-def _clean(v: Any) -> Any:
-    """JSON-safe scalars (numpy numbers, NaN)."""
-    if v is None or (isinstance(v, float) and v != v):
-        return None
-    if hasattr(v, "item"):
-        v = v.item()
-    if isinstance(v, float) and v != v:
-        return None
-    return v
 
 
 def tier_summary(full: ir.Table, settings: SegmentationSettings) -> pd.DataFrame:
@@ -106,6 +96,20 @@ def summaries(full: ir.Table, settings: SegmentationSettings) -> dict[str, pd.Da
     }
 
 
+def tier_figures(tiers: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """portfolio.json's figures per tier, from ``tier_summary``."""
+    return {
+        str(rec["tier"]): {
+            "customers": int(rec["customers"]),
+            "revenue": float(rec["revenue"]),
+            "net_profit": float(rec["net_profit"]),
+            "effort_hours": float(rec["effort_hours"]),
+            "alerts": int(rec["alerts"]),
+        }
+        for rec in tiers.to_dict("records")
+    }
+
+
 def portfolio_summary(
     summary: dict[str, pd.DataFrame],
     settings: SegmentationSettings,
@@ -116,16 +120,7 @@ def portfolio_summary(
     per_level = levels.groupby("relationship_level")["customers"].sum()
     trends = levels.groupby("relationship_trend")["customers"].sum()
     return {
-        "tiers": {
-            str(rec["tier"]): {
-                "customers": int(rec["customers"]),
-                "revenue": float(rec["revenue"]),
-                "net_profit": float(rec["net_profit"]),
-                "effort_hours": float(rec["effort_hours"]),
-                "alerts": int(rec["alerts"]),
-            }
-            for rec in summary["tiers"].to_dict("records")
-        },
+        "tiers": tier_figures(summary["tiers"]),
         "levels": {str(k): int(per_level.get(k, 0)) for k in (1, 2, 3, 4)},
         "relationship": {
             "level_names": {str(k): v for k, v in LEVEL_NAMES.items()},
@@ -134,9 +129,7 @@ def portfolio_summary(
             "alerts": int(levels["alerts"].sum()),
         },
         "strategic_vs_largest": {
-            name: [
-                {k: _clean(v) for k, v in rec.items()} for rec in summary[name].to_dict("records")
-            ]
+            name: [json_safe(rec) for rec in summary[name].to_dict("records")]
             for name in DISAGREEMENT_VIEWS
         },
         "missing_inputs": list(missing),
@@ -189,5 +182,6 @@ __all__ = [
     "portfolio_summary",
     "strategic_vs_largest",
     "summaries",
+    "tier_figures",
     "tier_summary",
 ]

@@ -17,8 +17,8 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from tierwise.errors import PolicyError
-from tierwise.policy.segmentation import ObjectiveSettings, SegmentationSettings
 from tierwise.segment.ranks import clip01
+from tierwise.settings.segmentation import ObjectiveSettings, SegmentationSettings
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tierwise.errors import InputError
-from tierwise.policy.segmentation import SegmentationSettings
 from tierwise.segment.engagement import engagement_value
 from tierwise.segment.fast_ranks import add_rank_parts, add_ranks
 from tierwise.segment.levels import relationship_levels
@@ -30,6 +29,7 @@ from tierwise.segment.scoring import ScoredObjective, score_from_parts
 from tierwise.segment.tiers import tiers_for_ranks
 from tierwise.segment.trend import order_stats, relationship_trend
 from tierwise.segment.value import client_index, client_parts, us_index
+from tierwise.settings.segmentation import SegmentationSettings
 from tierwise.window import Window
 
 __all__ = ["SCORE_COLUMNS", "SegmentOutcome", "segment_customers"]

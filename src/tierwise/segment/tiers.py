@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tierwise.policy.segmentation import SegmentationSettings, TierRule
+from tierwise.settings.segmentation import SegmentationSettings, TierRule
 
 
 def tier_boundaries(

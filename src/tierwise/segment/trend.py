@@ -34,9 +34,9 @@ from datetime import timedelta
 import ibis
 import ibis.expr.types as ir
 
+from tierwise.literals import at_midnight
 from tierwise.metrics.facts import is_purchase
-from tierwise.policy.segmentation import TrendSettings, ValueIndexSettings
-from tierwise.segment.engagement import _ts
+from tierwise.settings.segmentation import TrendSettings, ValueIndexSettings
 from tierwise.window import Window
 
 DAY = 86400.0
@@ -119,7 +119,7 @@ def order_stats(transactions: ir.Table, window: Window) -> ir.Table:
     transactions the trend needs; the stage materialises it (``Table.cache``).
     """
     tx = transactions.filter(
-        (transactions.date < _ts(window.end)) & is_purchase(transactions.amount)
+        (transactions.date < at_midnight(window.end)) & is_purchase(transactions.amount)
     )
     at = tx.date.epoch_seconds().cast("float64")
     return tx.group_by("customer_id").aggregate(
@@ -154,14 +154,14 @@ def _buying_evidence(
     transactions: ir.Table, orders: ir.Table, settings: TrendSettings, window: Window
 ) -> ir.Table:
     """Per customer: ``z_orders``, ``z_size`` and the rhythm context, from purchases."""
-    end_s = _ts(window.end).epoch_seconds().cast("float64")
+    end_s = at_midnight(window.end).epoch_seconds().cast("float64")
     recent_start = end_s - settings.recent_days * DAY
     base_start = recent_start - settings.baseline_days * DAY
     reach = settings.recent_days + settings.baseline_days
     start = window.end - timedelta(days=reach)
     tx = transactions.filter(
-        (transactions.date < _ts(window.end))
-        & (transactions.date >= _ts(start))
+        (transactions.date < at_midnight(window.end))
+        & (transactions.date >= at_midnight(start))
         & is_purchase(transactions.amount)
     )
     tx = tx.select("customer_id", "order_id", "amount", at=tx.date.epoch_seconds().cast("float64"))
@@ -281,7 +281,7 @@ def _survey_z(s: ir.Table, recent: ir.BooleanValue) -> ir.Table:
 
 def _signal_evidence(signals: ir.Table, settings: TrendSettings, window: Window) -> ir.Table:
     """Per customer: ``z_satisfaction`` and ``z_complaints`` (more complaints = negative)."""
-    end = _ts(window.end).epoch_seconds().cast("float64")
+    end = at_midnight(window.end).epoch_seconds().cast("float64")
     recent_start = end - settings.recent_days * DAY
     base_start = recent_start - settings.baseline_days * DAY
     s = signals.mutate(at=signals.date.epoch_seconds().cast("float64"))

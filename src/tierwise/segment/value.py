@@ -15,8 +15,7 @@ from datetime import timedelta
 import ibis
 import ibis.expr.types as ir
 
-from tierwise.policy.segmentation import ValueIndexSettings
-from tierwise.segment.engagement import _ts
+from tierwise.literals import at_midnight
 from tierwise.segment.ranks import (
     anchored,
     clip01,
@@ -24,6 +23,7 @@ from tierwise.segment.ranks import (
     saturating,
     weighted_mean,
 )
+from tierwise.settings.segmentation import ValueIndexSettings
 from tierwise.window import Window
 
 US_PARTS = ("net_profit", "clv", "margin", "price_realisation")
@@ -66,8 +66,8 @@ def client_signal_parts(
     base: ir.Table, signals: ir.Table, settings: ValueIndexSettings, window: Window
 ) -> ir.Table:
     """Per customer: satisfaction, usage, outcome and complaint parts from signals (may be null)."""
-    end = _ts(window.end)
-    start = _ts(window.end - timedelta(days=settings.lookback_days))
+    end = at_midnight(window.end)
+    start = at_midnight(window.end - timedelta(days=settings.lookback_days))
     s = signals.filter((signals.date >= start) & (signals.date < end))
     value = s.value.cast("float64") if "value" in s.columns else ibis.null("float64")
     kind = s.kind

@@ -40,7 +40,7 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the web app and the JSON API (pages for leaders, managers, reps and analysts)."""
-    from tierwise.cli import _run, err
+    from tierwise.cli_common import err, run_command
 
     def body() -> None:
         try:
@@ -59,7 +59,7 @@ def serve(
         err.print(f"Serving runs under [bold]{folder}[/bold] at http://{host}:{port}/")
         uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
 
-    _run(body)
+    run_command(body)
 
 
 def _demo_database() -> str | None:

@@ -15,6 +15,7 @@ penetration without co-purchase. Everything runs in the engine (Ibis); only the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from tierwise.metrics.facts import is_purchase
-from tierwise.whitespace.settings import WhitespaceSettings
+from tierwise.settings.whitespace import WhitespaceSettings
 from tierwise.whitespace.texts import grouped, percent
 from tierwise.window import Window
 
@@ -76,9 +77,45 @@ def whitespace(
         result.summary = {"skipped": note}
         result.notes.append(note)
         return result
-    bought = _customer_items(transactions, level, window, default_margin_rate).cache()
-    members = _peer_groups(scorecard, customers, settings).cache()
-    stats = _peer_item_stats(bought, members, window, default_margin_rate).cache()
+    cached: list[ir.Table] = []  # released at the end: a run leaves no table behind
+    try:
+        _lists(
+            result,
+            transactions,
+            scorecard,
+            customers,
+            window,
+            settings,
+            level,
+            default_margin_rate,
+            cached,
+        )
+    finally:
+        for table in cached:
+            table.release()
+    return result
+
+
+def _lists(
+    result: WhitespaceResult,
+    transactions: ir.Table,
+    scorecard: ir.Table,
+    customers: ir.Table | None,
+    window: Window,
+    settings: WhitespaceSettings,
+    level: str,
+    default_margin_rate: float,
+    cached: list[ir.Table],
+) -> None:
+    """Fill ``result`` with the whitespace lists; every cached table goes to ``cached``."""
+
+    def cache(table: ir.Table) -> ir.Table:
+        cached.append(table.cache())
+        return cached[-1]
+
+    bought = cache(_customer_items(transactions, level, window, default_margin_rate))
+    members = cache(_peer_groups(scorecard, customers, settings))
+    stats = cache(_peer_item_stats(bought, members, window, default_margin_rate))
     candidates = _peer_candidates(members, stats, bought, settings)
     pairs = _pairs_to_compare(bought, settings.co_purchase_max_item_buyers)
     co_purchase = settings.co_purchase and pairs <= settings.co_purchase_max_pairs
@@ -90,7 +127,7 @@ def whitespace(
         )
         result.notes.append(note)
     if co_purchase:
-        similar = _similar_candidates(bought, members, stats, settings)
+        similar = _similar_candidates(bought, members, stats, settings, cache)
         candidates = similar.union(
             candidates.anti_join(similar.select("customer_id"), "customer_id")
         )
@@ -109,7 +146,6 @@ def whitespace(
         "co_purchase": co_purchase,
         "pairs_compared": pairs if co_purchase else None,
     }
-    return result
 
 
 def share_of_wallet(
@@ -271,7 +307,11 @@ def _pairs_to_compare(bought: ir.Table, max_buyers: int) -> int:
 
 
 def _similar_candidates(
-    bought: ir.Table, members: ir.Table, stats: ir.Table, settings: WhitespaceSettings
+    bought: ir.Table,
+    members: ir.Table,
+    stats: ir.Table,
+    settings: WhitespaceSettings,
+    cache: Callable[[ir.Table], ir.Table],
 ) -> ir.Table:
     """Items the customer's most similar customers buy and it does not."""
     items = bought.select("customer_id", "item")
@@ -291,7 +331,7 @@ def _similar_candidates(
     sim = sim.mutate(similarity=sim.shared / (sim.n_c * sim.n_d).cast("float64").sqrt())
     order = ibis.row_number().over(group_by="c", order_by=[ibis.desc(sim.similarity), sim.d])
     near = sim.mutate(r=order).filter(ibis._.r < settings.similar_customers).select("c", "d")
-    near = near.cache()
+    near = cache(near)
     k = near.group_by("c").aggregate(k=ibis._.count())
     theirs = near.join(items, near.d == items.customer_id).select(near.c, items.item)
     counts = theirs.group_by(["c", "item"]).aggregate(n=ibis._.count()).join(k, "c")

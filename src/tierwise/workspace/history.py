@@ -21,21 +21,12 @@ import pandas as pd
 from sqlalchemy import create_engine, delete, insert, select
 from sqlalchemy.orm import Session
 
+from tierwise.run_folder import MOVE_COLUMNS, empty_moves
 from tierwise.workspace import audit
 from tierwise.workspace.models import Position, Run
 
 LEGACY_FILE = ".tierwise-history.sqlite"
 IMPORTED_SUFFIX = ".imported"
-MOVE_COLUMNS = [
-    "customer_id",
-    "previous_as_of",
-    "previous_tier",
-    "tier",
-    "tier_move",
-    "previous_level",
-    "relationship_level",
-    "level_move",
-]
 POSITION_COLUMNS = (
     "customer_id",
     "tier",
@@ -46,10 +37,6 @@ POSITION_COLUMNS = (
     "owner",
     "name",
 )
-
-
-def empty_moves() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in MOVE_COLUMNS})
 
 
 def record_positions(session: Session, run: Run, scores: pd.DataFrame) -> None:

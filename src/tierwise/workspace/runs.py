@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tierwise.policy.overrides import OverrideSettings
+from tierwise.settings.overrides import OverrideSettings
 from tierwise.workspace import audit
 from tierwise.workspace.models import Run
 

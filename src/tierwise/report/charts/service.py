@@ -36,7 +36,9 @@ def effort_vs_entitlement(
     ].copy()
     data["alignment"] = data["alignment"].map(ALIGNMENT_WORDS).fillna("unknown")
     top = float(np.nanmax([data["effort_hours"].max(), data["entitled_hours"].max(), 1.0]))
-    grid = np.concatenate([[0.0], np.geomspace(0.1, top, 60)])
+    # Six significant digits: the line looks the same, and the report is byte-identical on
+    # machines whose maths libraries differ in the last bit.
+    grid = np.array([0.0, *(float(f"{v:.6g}") for v in np.geomspace(0.1, top, 60))])
     diagonal = pd.DataFrame({"entitled_hours": grid, "effort_hours": grid})
     scale = alt.Scale(type="symlog", constant=1, domain=[0, top * 1.1], nice=False)
     steps = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000]

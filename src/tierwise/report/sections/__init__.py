@@ -15,7 +15,7 @@ from typing import Any
 
 import altair as alt
 
-from tierwise.report.sections._run import RunData
+from tierwise.report.sections.run_data import RunData
 
 Builder = Callable[[], alt.TopLevelMixin]
 

@@ -15,7 +15,7 @@ import ibis.expr.types as ir
 
 from tierwise.report import takeaways as tw
 from tierwise.report.sections import Section, Table
-from tierwise.report.sections._run import RunData
+from tierwise.report.sections.run_data import RunData
 
 Filter = Callable[[ir.Table], ir.BooleanValue]
 #: Rows per action list: the ones to act on first; the full lists are in scorecard.csv.

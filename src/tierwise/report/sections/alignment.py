@@ -8,7 +8,7 @@ from tierwise.report import takeaways as tw
 from tierwise.report.charts.service import effort_vs_entitlement
 from tierwise.report.sections import CHART_POINTS, TABLE_ROWS, Card, Section, Table
 from tierwise.report.sections._charts import sample
-from tierwise.report.sections._run import RunData
+from tierwise.report.sections.run_data import RunData
 
 NEEDS_ALIGNMENT = (
     "Alignment needs hours spent per customer (the activities table) and a tier per customer "

@@ -9,7 +9,7 @@ from tierwise.report import takeaways as tw
 from tierwise.report.charts.service import capacity_by_tier
 from tierwise.report.sections import TABLE_ROWS, Card, Section, Table
 from tierwise.report.sections._charts import capacity_bars
-from tierwise.report.sections._run import RunData
+from tierwise.report.sections.run_data import RunData
 
 NEEDS_CAPACITY = (
     "Capacity needs tiers, the service policy's hours per tier (service.tiers) and the team "

@@ -7,7 +7,7 @@ from typing import Any
 from tierwise.report import takeaways as tw
 from tierwise.report.charts.clv import calibration_chart, tracking_chart
 from tierwise.report.sections import Card, Section, Table
-from tierwise.report.sections._run import RunData
+from tierwise.report.sections.run_data import RunData
 
 NEEDS_CLV = (
     "Lifetime value needs the CLV stage: per-customer purchase histories (transactions with "

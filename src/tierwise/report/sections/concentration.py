@@ -10,7 +10,7 @@ from __future__ import annotations
 from tierwise.report import takeaways as tw
 from tierwise.report.charts.profit import deciles_chart, pareto_chart, whale_chart
 from tierwise.report.sections import Section
-from tierwise.report.sections._run import RunData
+from tierwise.report.sections.run_data import RunData
 
 NEEDS_PROFIT = (
     "The whale curve and profit deciles need net profit per customer: gross margin (a cost "

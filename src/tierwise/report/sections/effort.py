@@ -13,7 +13,7 @@ import altair as alt
 from tierwise.report import takeaways as tw
 from tierwise.report.charts.profit import effort_vs_profit_chart
 from tierwise.report.sections import Section
-from tierwise.report.sections._run import RunData
+from tierwise.report.sections.run_data import RunData
 
 NEEDS_EFFORT = (
     "Effort against profit needs hours per customer (scorecard.effort_hours, from the "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from tierwise.report import takeaways as tw
 from tierwise.report.sections import Card, Section
-from tierwise.report.sections._run import RunData
+from tierwise.report.sections.run_data import RunData
 
 
 def build(run: RunData) -> Section:

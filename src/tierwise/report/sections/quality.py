@@ -13,7 +13,7 @@ from typing import Any
 from tierwise.report import takeaways as tw
 from tierwise.report.sections import Section, Table
 from tierwise.report.sections._charts import accounting_bars
-from tierwise.report.sections._run import RunData
+from tierwise.report.sections.run_data import RunData
 
 MISSING_TABLE_EFFECTS: dict[str, str] = {
     "customers": "no names, owners, regions, wallets or strategic fit: growth potential and "

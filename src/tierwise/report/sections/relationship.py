@@ -14,7 +14,7 @@ from tierwise.report import takeaways as tw
 from tierwise.report.charts.segment import relationship_matrix_chart
 from tierwise.report.sections import CHART_POINTS, Builder, Section, Table
 from tierwise.report.sections._charts import level_counts, relationship_matrix, sample
-from tierwise.report.sections._run import RunData
+from tierwise.report.sections.run_data import RunData
 
 MATRIX_COLUMNS = (
     "customer_id",

@@ -14,7 +14,7 @@ from tierwise.report import takeaways as tw
 from tierwise.report.charts.segment import strategic_vs_revenue_chart, tier_summary_chart
 from tierwise.report.sections import CHART_POINTS, TABLE_ROWS, Builder, Section, Table
 from tierwise.report.sections._charts import sample, tier_shares
-from tierwise.report.sections._run import RunData
+from tierwise.report.sections.run_data import RunData
 
 NEEDS_TIERS = (
     "Tiers need the segmentation stage: a strategic score per customer from the policy's "
@@ -43,6 +43,9 @@ def build(run: RunData) -> Section:
         "tiers", "Tiers", builders, tw.tiers_takeaway(tiers, effort_known=run.effort_known)
     )
     section.tables.append(_tier_table(tiers, effort_known=run.effort_known))
+    note = _model_tiers_note(tiers, p.get("model_tiers"))
+    if note:
+        section.notes.append(note)
     svl = p.get("strategic_vs_largest") or {}
     frame = run.detail("segment_matrix")
     if frame is not None and {"revenue_rank", "strategic_rank", "tier"} <= set(frame.columns):
@@ -73,6 +76,17 @@ def build(run: RunData) -> Section:
         )
     _add_moves(section, run)
     return section
+
+
+def _model_tiers_note(tiers: dict[str, Any], model_tiers: Any) -> str | None:
+    """What the model alone said, when approved overrides moved accounts between tiers."""
+    if not isinstance(model_tiers, dict):
+        return None
+    count = {name: int((f or {}).get("customers") or 0) for name, f in model_tiers.items()}
+    if count == {name: int((f or {}).get("customers") or 0) for name, f in tiers.items()}:
+        return None
+    said = ", ".join(f"{name} {tw.count(n)}" for name, n in count.items())
+    return f"Customers per tier are counted after approved overrides; the model alone: {said}."
 
 
 def _cell(value: Any) -> str:

@@ -1,7 +1,7 @@
 """The policy: every business choice tierwise makes, in one validated file.
 
-Each section is owned by the stage that uses it and defined beside it; this module
-only composes them. Defaults are complete, so an empty file is a valid policy.
+Each section is a module of this settings layer, named after the stage that reads it;
+this module only composes them. Defaults are complete, so an empty file is a valid policy.
 """
 
 from __future__ import annotations
@@ -9,14 +9,14 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tierwise.book.mapping import BookMapping
-from tierwise.clv.settings import ClvSettings
-from tierwise.metrics.rfm import RfmSettings
-from tierwise.plans.settings import PlanSettings
-from tierwise.policy.cost_model import CostModel
-from tierwise.policy.overrides import OverrideSettings
-from tierwise.policy.segmentation import SegmentationSettings
-from tierwise.policy.service import ServiceSettings
-from tierwise.whitespace.settings import WhitespaceSettings
+from tierwise.settings.clv import ClvSettings
+from tierwise.settings.cost_model import CostModel
+from tierwise.settings.overrides import OverrideSettings
+from tierwise.settings.plans import PlanSettings
+from tierwise.settings.rfm import RfmSettings
+from tierwise.settings.segmentation import SegmentationSettings
+from tierwise.settings.service import ServiceSettings
+from tierwise.settings.whitespace import WhitespaceSettings
 
 
 class AnalysisSettings(BaseModel):

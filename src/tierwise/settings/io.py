@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from tierwise.errors import PolicyError, plain_message
-from tierwise.policy.schema import Policy
+from tierwise.settings.schema import Policy
 
 DEFAULT_SOURCE = "built-in default policy"
 #: The policy file a book folder may carry (``tierwise generate`` writes the demo team there).
