@@ -10,7 +10,7 @@ import json
 import os
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 
@@ -127,7 +127,7 @@ def _plan(
 ) -> str:
     from tierwise.plans.draft import draft_plan
     from tierwise.plans.model import plan_from_dict
-    from tierwise.plans.render import render_plan
+    from tierwise.plans.render import Format, render_plan
 
     fresh = draft_plan(run, customer_id)  # checks the run and the customer id first
     plan = fresh
@@ -147,7 +147,7 @@ def _plan(
         plan = kept or fresh
     elif version is not None:
         raise TierwiseError("--version reads a kept plan: give the workspace database (--db URL)")
-    return render_plan(plan, fmt, joint=joint)  # type: ignore[arg-type]
+    return render_plan(plan, cast("Format", fmt), joint=joint)
 
 
 def _read_json(path: Path) -> Any:

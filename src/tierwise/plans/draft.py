@@ -257,19 +257,23 @@ def _share_of_wallet(folder: Path, customer_id: str) -> Statement | None:
 
 
 def _stakeholders(folder: Path, customer_id: str) -> tuple[list[Stakeholder], bool]:
+    """The customer's contacts, and whether the book had a contacts table at all."""
     path = folder / "details" / "contacts.parquet"
-    rows = _rows(path, customer_id)
+
+    def text(value: Any) -> str | None:
+        return None if value is None else str(value)
+
     people = [
         Stakeholder(
             name=str(r["name"]),
-            **{
-                k: (
-                    None if r.get(k) is None else str(r[k])[:10] if k == "last_touch" else str(r[k])
-                )
-                for k in ("title", "function", "role", "influence", "sentiment", "last_touch")
-            },
+            title=text(r.get("title")),
+            function=text(r.get("function")),
+            role=text(r.get("role")),
+            influence=text(r.get("influence")),
+            sentiment=text(r.get("sentiment")),
+            last_touch=None if r.get("last_touch") is None else str(r["last_touch"])[:10],
         )
-        for r in rows
+        for r in _rows(path, customer_id)
     ]
     return people, path.is_file()
 
