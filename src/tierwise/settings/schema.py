@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tierwise.book.mapping import BookMapping
+from tierwise.settings.agenda import AgendaSettings
 from tierwise.settings.clv import ClvSettings
 from tierwise.settings.cost_model import CostModel
 from tierwise.settings.overrides import OverrideSettings
@@ -60,6 +61,7 @@ class Policy(BaseModel):
     segmentation: SegmentationSettings = Field(default_factory=SegmentationSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     overrides: OverrideSettings = Field(default_factory=OverrideSettings)
+    agenda: AgendaSettings = Field(default_factory=AgendaSettings)
 
     @model_validator(mode="after")
     def _sections_agree(self) -> Policy:

@@ -7,7 +7,10 @@ session and the acting user. See CONTRACT §4 and §5.
 
 from __future__ import annotations
 
-from tierwise.workspace import web_tables  # noqa: F401  (the web app's tables, in the metadata)
+from tierwise.workspace import (
+    agenda_outcomes,  # noqa: F401  (the agenda's table)
+    web_tables,  # noqa: F401  (the web app's tables, in the metadata)
+)
 from tierwise.workspace.errors import (
     BadRequest,
     Conflict,
