@@ -70,6 +70,7 @@ def _heavy(modules: set[str]) -> list[str]:
         (["--version"], 0),
         (["analyze", "--help"], 0),
         (["policy", "--help"], 0),
+        (["agenda", "--help"], 0),
         (["plan", "--help"], 0),
         (["analyze"], 2),  # missing argument
         (["analyze", "book", "--no-such-option"], 2),

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from tierwise import __version__
+from tierwise.agenda.run_inputs import agenda_details
 from tierwise.book.book import Book, as_date, default_as_of, read_book
 from tierwise.book.mapping import BookMapping, MapOption, WhereOption, mapping_from_options
 from tierwise.clv.stage import lifetime_value
@@ -37,6 +38,7 @@ from tierwise.progress import Progress, Stopwatch
 from tierwise.run_folder import write_run
 from tierwise.segment.stage import segment_customers
 from tierwise.settings.io import DEFAULT_SOURCE, load_policy
+from tierwise.settings.preset_team import with_preset_team
 from tierwise.settings.schema import Policy
 from tierwise.window import Window
 
@@ -169,6 +171,7 @@ def analyze(
             book = read_book_under_policy(
                 book, resolved_policy, preset=preset, mapping=mapping, today=today
             )
+    resolved_policy = with_preset_team(resolved_policy, book)
     window = Window.ending(as_of or default_as_of(book), resolved_policy.analysis.window_days)
     con = book.con
     tables_before = set(con.list_tables())
@@ -244,6 +247,7 @@ def analyze(
         )
         portfolio.update(service.portfolio)
         details.update(service.details)
+        details.update(agenda_details(book, window, resolved_policy))
         scorecard = _attach(con, scorecard, service.scores)
 
     with watch.stage("whitespace"):

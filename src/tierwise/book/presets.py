@@ -26,6 +26,9 @@ class Preset:
     description: str
     mapping: BookMapping
     source: str
+    #: where the book keeps its team (``path``, ``name``, ``manager``, ``role``): the
+    #: policy's team when no policy names one (``tierwise.settings.preset_team``)
+    team: dict[str, str] | None = None
 
 
 def user_preset_dir() -> Path:
@@ -44,12 +47,13 @@ def _parse(text: str, source: str) -> Preset:
         raise InputError(f"preset {source}: needs a 'name' key and a 'tables' section")
     name = str(data.pop("name"))
     description = str(data.pop("description", ""))
+    team = data.pop("team", None)
     try:
         mapping = BookMapping.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(validation_problems(list(exc.errors())))  # type: ignore[arg-type]
         raise InputError(f"preset {source}: {problems}") from exc
-    return Preset(name=name, description=description, mapping=mapping, source=source)
+    return Preset(name, description, mapping, source, team)
 
 
 def list_presets() -> list[Preset]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tierwise.book.mapping import BookMapping
+from tierwise.settings.agenda import AgendaSettings
 from tierwise.settings.clv import ClvSettings
 from tierwise.settings.cost_model import CostModel
 from tierwise.settings.overrides import OverrideSettings
@@ -62,6 +63,7 @@ class Policy(BaseModel):
     segmentation: SegmentationSettings = Field(default_factory=SegmentationSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     overrides: OverrideSettings = Field(default_factory=OverrideSettings)
+    agenda: AgendaSettings = Field(default_factory=AgendaSettings)
     whitespace: WhitespaceSettings = Field(default_factory=WhitespaceSettings)
     plans: PlanSettings = Field(default_factory=PlanSettings)
 

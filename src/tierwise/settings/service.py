@@ -191,6 +191,9 @@ class TeamMember(BaseModel):
     working_weeks_per_year: float = Field(
         default=46.0, gt=0, le=52, description="Weeks worked per year, after holidays and training."
     )
+    manager: str | None = Field(
+        default=None, description="Who this person reports to (the agenda's team view); optional."
+    )
 
 
 def _default_team() -> list[TeamMember]:

@@ -19,6 +19,7 @@ from tierwise.report import takeaways as tw
 from tierwise.web import errors
 from tierwise.web.auth import csrf_guard
 from tierwise.web.routers import (
+    agenda,
     api_customers,
     api_health,
     api_runs,
@@ -68,6 +69,8 @@ def create_app(settings: WebSettings) -> FastAPI:
     app.include_router(overrides.api)
     app.include_router(overrides.pages)  # before the accounts pages: /accounts/{id}/overrides
     app.include_router(pages_accounts.router)
+    app.include_router(agenda.api)
+    app.include_router(agenda.pages)
     app.include_router(pages_plans.router)
     app.add_api_route("/static/vega.js", _vega_bundle, include_in_schema=False)
     app.add_api_route("/static/report.css", _report_css, include_in_schema=False)

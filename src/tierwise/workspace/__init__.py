@@ -8,6 +8,7 @@ session and the acting user. See CONTRACT §4 and §5.
 from __future__ import annotations
 
 from tierwise.workspace import (
+    agenda_outcomes,  # noqa: F401  (the agenda's table)
     plan_tables,  # noqa: F401  (account plans, in the metadata)
     web_tables,  # noqa: F401  (the web app's tables, in the metadata)
 )
