@@ -30,7 +30,7 @@ class WhitespaceSettings(BaseModel):
         ),
     )
     similar_customers: int = Field(
-        50, gt=0, description="How many most similar customers make a customer's neighbours."
+        75, gt=0, description="How many most similar customers make a customer's neighbours."
     )
     shortlist: int = Field(
         12,
