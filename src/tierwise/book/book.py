@@ -251,13 +251,13 @@ def _read_raw_tables(
 ) -> dict[str, list[tuple[RawTable, TableMapping]]]:
     """Each table's raw rows with the mapping that reads them: one source per table, or
     one per part found for a table made of several exports (``parts``)."""
+    raws: dict[str, list[tuple[RawTable, TableMapping]]] = {}
     if _URL.match(source) and not Path(source).exists():
         try:
             remote = ibis.connect(source)
         except Exception as exc:
             raise InputError(f"cannot connect to {source!r}: {exc}") from exc
         names = set(remote.list_tables())
-        raws = {}
         for name in READ_ORDER:
             if name in names:
                 if on_stage:
@@ -266,7 +266,6 @@ def _read_raw_tables(
                 raws[name] = [(raw, mapping.table(name))]
         return raws
     located = _with_explicit_files(Path(source), mapping, locate_tables(Path(source), mapping))
-    raws: dict[str, list[tuple[RawTable, TableMapping]]] = {}
     for name in READ_ORDER:
         parts = _located_parts(Path(source), mapping.table(name))
         if parts is None and name not in located:
@@ -388,7 +387,7 @@ def _explicit_file(book: Path, table: str, given: str) -> list[Path]:
 
 
 def _check_mapped_tables_exist(
-    source: str | Path, mapping: BookMapping | None, raws: dict[str, RawTable]
+    source: str | Path, mapping: BookMapping | None, raws: dict[str, Any]
 ) -> None:
     """A mapping given for a table the book lacks cannot apply: stop rather than ignore it.
 

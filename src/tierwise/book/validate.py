@@ -254,7 +254,8 @@ def validate_table(
         keys.append(
             (
                 mapping.unique,
-                f"{mapping.unique}: the same record is in an earlier row, of this export or another",
+                f"{mapping.unique}: the same record is in an earlier row, "
+                "of this export or another",
             )
         )
     for key, label in keys:
