@@ -22,7 +22,7 @@ from typing import Annotated
 
 import typer
 
-from tierwise import cli_book, cli_demo, cli_run, cli_workspace
+from tierwise import cli_book, cli_crm, cli_demo, cli_run, cli_workspace
 from tierwise.web.command import serve
 
 app = typer.Typer(
@@ -63,6 +63,7 @@ cli_run.register(app)
 cli_book.register(app)
 cli_demo.register(app)
 cli_workspace.register(app)
+cli_crm.register(app)
 app.command("serve")(serve)
 
 
