@@ -15,7 +15,7 @@ from tierwise.book.book import Book, read_book
 from tierwise.errors import InputError
 
 DATA = Path(__file__).parent / "data" / "crm"
-SF_ACME, SF_GLOBEX, SF_INITECH = "0015g00000AcmeAAA", "0015g00000GlobAAA", "0015g00000InitAAA"
+SF_ACME, SF_GLOBEX, SF_INITECH = "0015g00000AcmeAAAQ", "0015g00000GlobAAAQ", "0015g00000InitAAAQ"
 HS_ACME, HS_GLOBEX, HS_INITECH = "9100000001", "9100000002", "9100000003"
 
 
@@ -64,9 +64,9 @@ def test_salesforce_tasks_events_cases_stack_into_activities(salesforce: Book) -
 def test_salesforce_open_tasks_are_the_tasks(salesforce: Book) -> None:
     book = salesforce
     tasks = book.tables["tasks"].execute().set_index("task_id")
-    assert sorted(tasks.index) == ["00T5g00000Tk03AAA", "00T5g00000Tk05AAA"]
+    assert sorted(tasks.index) == ["00T5g00000Tk03AAAQ", "00T5g00000Tk05AAAQ"]
     assert set(tasks.status) == {"open"}
-    assert bool(tasks.loc["00T5g00000Tk03AAA", "important"]) is True
+    assert bool(tasks.loc["00T5g00000Tk03AAAQ", "important"]) is True
 
 
 def test_salesforce_accounts_give_industry_and_owner(salesforce: Book) -> None:
@@ -152,13 +152,13 @@ def test_duplicate_ids_across_exports_are_quarantined_with_a_reason(tmp_path: Pa
     # a second export overlapping the first: Op01 again, with an edited amount
     (book / "Opportunity_2.csv").write_text(
         '"ID","ACCOUNTID","STAGENAME","ISWON","AMOUNT","CLOSEDATE","OWNERID"\n'
-        '"0065g00000Op01AAA","0015g00000AcmeAAA","Closed Won","true","125000.00",'
-        '"2025-11-14","0055g00000AnnaAAA"\n'
-        '"0065g00000Op99AAA","0015g00000AcmeAAA","Closed Won","true","1000.00",'
-        '"2026-06-01","0055g00000AnnaAAA"\n'
+        '"0065g00000Op01AAAQ","0015g00000AcmeAAAQ","Closed Won","true","125000.00",'
+        '"2025-11-14","0055g00000AnnaAAAQ"\n'
+        '"0065g00000Op99AAAQ","0015g00000AcmeAAAQ","Closed Won","true","1000.00",'
+        '"2026-06-01","0055g00000AnnaAAAQ"\n'
     )
     (book / "Account_2.csv").write_text(
-        "Id,Name,Industry\n0015g00000AcmeAAA,Acme Corp (old export),Manufacturing\n"
+        "Id,Name,Industry\n0015g00000AcmeAAAQ,Acme Corp (old export),Manufacturing\n"
     )
     loaded = read_book(book, preset="salesforce", today="2026-12-01")
     assert _revenue(loaded)[SF_ACME] == 151_000.0  # the first copy of Op01 counts, once

@@ -148,3 +148,24 @@ def refresh_command(
             raise typer.Exit(3) from None
 
     _run(body)
+
+
+ChangesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--changes",
+        help="Also write the changed accounts for a weekly message: .md, .csv, .json or .txt.",
+    ),
+]
+
+
+def print_changes(run_a: Path, run_b: Path, path: Path | None) -> None:
+    """Print what changed account by account (and write it to ``path`` if given)."""
+    from tierwise.cli_common import out
+    from tierwise.policy.changes import as_text, changes_of_runs, write_changes
+
+    frame = changes_of_runs(run_a, run_b)
+    out.print("What changed, account by account:", style="bold")
+    out.print(as_text(frame), markup=False, highlight=False)
+    if path is not None:
+        out.print(f"Changes written to [bold]{write_changes(frame, path)}[/bold]")

@@ -161,7 +161,9 @@ def refresh(
         print_ = _stepper(log)
         mark = fingerprint(settings)
         if not force and state.get("fingerprint") == mark and Path(state.get("run", "")).is_dir():
-            print_("check", f"up to date: nothing changed since {state.get('at')}; run {state['run']}")
+            print_(
+                "check", f"up to date: nothing changed since {state.get('at')}; run {state['run']}"
+            )
             return None
         run_dir = print_("analyze", None, lambda: _analyze(settings, db or settings.database, runs))
         previous = state.get("run")
@@ -176,7 +178,7 @@ def refresh(
                 print_(name, f"skipped: no {name!r} step is installed")
                 continue
             print_(name, None, lambda s=step, o=options: s(run_dir, o, log))
-        print_("retention", None, lambda: _retain(runs, settings.keep, db or settings.database))
+        print_("retention", None, lambda: retain_runs(runs, settings.keep, db or settings.database))
         state_path.write_text(
             json.dumps(
                 {"fingerprint": mark, "run": str(run_dir), "at": datetime.now(UTC).isoformat()}
@@ -241,16 +243,20 @@ def _export(run_dir: Path, export: ExportSettings, since: Path | None) -> str:
     return f"{result.rows} accounts to {result.path}"
 
 
-def _retain(runs: Path, keep: int, db: str | None) -> str:
+def retain_runs(runs: Path, keep: int, db: str | None) -> str:
     """Remove run folders beyond the newest ``keep`` (tierwise's only), and clear them in
     the run history; the history itself (runs, tier positions) stays."""
     from sqlalchemy import update
 
-    from tierwise.folders import remove_output
+    from tierwise.folders import manifest_files, remove_output
     from tierwise.workspace import Workspace
     from tierwise.workspace.models import Run
 
-    owned = [p for p in runs.iterdir() if p.is_dir() and (p / "run.json").is_file()]
+    owned = [
+        p
+        for p in runs.iterdir()
+        if p.is_dir() and (p / "run.json").is_file() and manifest_files(p) is not None
+    ]
     owned.sort(key=lambda p: ((p / "run.json").stat().st_mtime, p.name), reverse=True)
     removed = [p for p in owned[keep:] if remove_output(p)]
     if removed:

@@ -84,9 +84,7 @@ def answers(con: ibis.BaseBackend, run: Path, as_of: str) -> ir.Table:
     override = ibis.literal("none")
     if "override_id" in t.columns:
         stale = t.override_stale.fill_null(False) if "override_stale" in t.columns else False
-        override = ibis.cases(
-            (t.override_id.isnull(), "none"), (stale, "stale"), else_="approved"
-        )
+        override = ibis.cases((t.override_id.isnull(), "none"), (stale, "stale"), else_="approved")
     values: dict[str, ir.Value] = {"customer_id": t.customer_id.cast("string")}
     for field, (_, source, decimals) in FIELDS.items():
         if field == "override":

@@ -1,0 +1,92 @@
+"""The scheduled refresh: one at a time, idempotent, keeps N runs (and only its own)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tierwise.cli import app
+from tierwise.crm.refresh import RefreshBusy, load_config, refresh, refresh_lock, retain_runs
+from tierwise.errors import InputError
+from tierwise.folders import staged_folder
+
+DATA = Path(__file__).parent / "data" / "crm"
+runner = CliRunner()
+
+
+def _config(tmp_path: Path, keep: str = "12 runs") -> Path:
+    shutil.copytree(DATA / "salesforce", tmp_path / "book")
+    path = tmp_path / "refresh.yaml"
+    path.write_text(
+        "book: {path: book, preset: salesforce}\n"
+        f"database: sqlite:///{tmp_path / 'tw.db'}\n"
+        f"runs: runs\nkeep: {keep}\n"
+        "exports:\n  - {to: csv, out: out, fields: [tier]}\n"
+    )
+    return path
+
+
+def test_keep_reads_a_number_of_runs(tmp_path: Path) -> None:
+    assert load_config(_config(tmp_path, "3 runs")).keep == 3
+
+
+def test_bad_refresh_file_names_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "refresh.yaml"
+    path.write_text("book: {path: x}\nkeep: twelve\n")
+    with pytest.raises(InputError, match="keep"):
+        load_config(path)
+    result = runner.invoke(app, ["refresh", str(path)])
+    assert result.exit_code == 2
+
+
+def test_overlapping_refresh_is_refused(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    settings = load_config(config)
+    with refresh_lock(Path(settings.runs)):
+        with pytest.raises(RefreshBusy, match="under way"):
+            refresh(settings, log=lambda _: None)
+        result = runner.invoke(app, ["refresh", str(config)])
+        assert result.exit_code == 3
+        assert "under way" in result.output
+    assert not (tmp_path / "runs" / "book-2026-08-13").exists()  # nothing ran
+
+
+def test_rerun_with_nothing_changed_does_nothing(tmp_path: Path) -> None:
+    settings = load_config(_config(tmp_path))
+    lines: list[str] = []
+    first = refresh(settings, log=lines.append)
+    assert first is not None and (first / "scorecard.parquet").is_file()
+    assert (tmp_path / "out" / "csv-accounts.csv").is_file()
+    assert any("refresh analyze" in line for line in lines)
+    lines.clear()
+    assert refresh(settings, log=lines.append) is None
+    assert len(lines) == 1 and "up to date" in lines[0]
+    state = json.loads((tmp_path / "runs" / ".tierwise-refresh.json").read_text())
+    assert state["run"] == str(first)
+
+
+def _fake_run(folder: Path, stamp: int) -> None:
+    with staged_folder(folder) as staging:
+        (staging / "run.json").write_text("{}")
+    import os
+
+    os.utime(folder / "run.json", (stamp, stamp))
+
+
+def test_retention_keeps_the_newest_runs_and_only_removes_its_own(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    for i in range(5):
+        _fake_run(runs / f"book-2026-0{i + 1}-01", 1_000_000 + i)
+    foreign = runs / "book-2025-12-01"
+    foreign.mkdir()
+    (foreign / "run.json").write_text("{}")  # looks like a run, but tierwise did not write it
+    (foreign / "notes.txt").write_text("mine")
+    message = retain_runs(runs, 2, f"sqlite:///{tmp_path / 'tw.db'}")
+    left = sorted(p.name for p in runs.iterdir() if p.is_dir())
+    assert left == ["book-2025-12-01", "book-2026-04-01", "book-2026-05-01"]
+    assert (foreign / "notes.txt").read_text() == "mine"
+    assert "removed 3" in message
