@@ -126,8 +126,8 @@ def test_translated_columns_stop_with_expected_found_and_the_map_that_fixes_it(
     with pytest.raises(InputError) as caught:
         read_book(book, preset="hubspot", today="2026-12-01")
     message = str(caught.value)
-    assert "transactions.date from Close Date or closedate" in message
-    assert "transactions.amount from Amount or amount" in message
+    assert "transactions.date from Close Date;" in message
+    assert "transactions.amount from Amount." in message
     assert "Abschlussdatum" in message and "Betrag" in message  # what was found
     assert "--map date=" in message and "--map amount=" in message
     fixed = read_book(
@@ -169,3 +169,22 @@ def test_duplicate_ids_across_exports_are_quarantined_with_a_reason(tmp_path: Pa
     quarantined = loaded.quarantine["transactions"].execute()
     assert quarantined["_file"].str.endswith("Opportunity_2.csv").all()
     assert loaded.accounting["customers"].reasons == {"duplicate customer_id": 1}
+
+
+def test_salesforce_opportunity_report_export_is_read_by_its_labels() -> None:
+    book = read_book(DATA / "salesforce-report", preset="salesforce", today="2026-12-01")
+    assert _revenue(book) == {SF_ACME: 150_000.0, SF_GLOBEX: 8_000.0, SF_INITECH: 4_500.0}
+    assert book.accounting["transactions"].columns["date"] == "Close Date"
+    assert book.accounting["transactions"].filtered_out == 2
+
+
+def test_hubspot_internal_property_names_are_read_too(tmp_path: Path) -> None:
+    book = tmp_path / "hubspot"
+    book.mkdir()
+    (book / "deals.csv").write_text(
+        "hs_object_id,dealname,dealstage,amount,closedate,hubspot_owner_id,associatedcompanyid\n"
+        "1,Won,closedwon,100,2026-01-05,77,9100000001\n"
+        "2,Lost,closedlost,900,2026-01-06,77,9100000001\n"
+    )
+    loaded = read_book(book, preset="hubspot", today="2026-12-01")
+    assert _revenue(loaded) == {HS_ACME: 100.0}

@@ -25,6 +25,7 @@ from tierwise.book.mapping import (
 from tierwise.book.owners import OwnerSource, with_derived_owners
 from tierwise.book.parts import (
     part_files,
+    part_fits,
     part_mappings,
     part_table_name,
     validate_parts,
@@ -282,18 +283,20 @@ def _read_raw_tables(
             if parts:
                 raw = with_header_case(con, raw, table)
             raws.setdefault(name, []).append((raw, table))
+        if parts and mapping.table(name).use == "first":
+            # the first export that fits its part (columns and filters), else the first
+            fitting = [(r, t) for r, t in raws[name] if part_fits(r, t)]
+            raws[name] = (fitting or raws[name])[:1]
     return raws
 
 
 def _located_parts(book: Path, table: TableMapping) -> list[tuple[list[Path], TableMapping]] | None:
     """The parts of a table made of several exports that the book has (None: the table has
-    no parts, or none of their files is in the book); ``use: first`` keeps the first.
-    A file named for the table (``--table activities=FILE``) replaces the parts."""
+    no parts, or none of their files is in the book). A file named for the table
+    (``--table activities=FILE``) replaces the parts."""
     if not table.parts or table.path or not book.is_dir():
         return None
     found = [(files, part) for part in part_mappings(table) if (files := part_files(book, part))]
-    if table.use == "first":
-        found = found[:1]
     return found or None
 
 

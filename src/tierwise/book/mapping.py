@@ -193,7 +193,7 @@ class BookMapping(BaseModel):
                 optional=[*base.optional, *(c for c in mapping.optional if c not in base.optional)],
                 unique=mapping.unique or base.unique,
                 parts=mapping.parts or base.parts,
-                use=mapping.use if "use" in mapping.model_fields_set else base.use,
+                use=mapping.use if mapping.parts else base.use,  # it goes with the parts
             )
         result = BookMapping(read=read, tables=tables)
         for source in (self, other):  # set only where one of them set it, so it merges on

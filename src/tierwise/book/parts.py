@@ -82,6 +82,26 @@ def with_header_case(con: ibis.BaseBackend, raw: RawTable, mapping: TableMapping
     return replace(raw, expr=expr, original_columns=[back.get(c, c) for c in raw.original_columns])
 
 
+def part_fits(raw: RawTable, mapping: TableMapping) -> bool:
+    """Whether ``raw`` has what its part reads: the filters' and the record id's columns,
+    and a source for every contract column the part maps but does not mark optional."""
+    present = set(raw.original_columns)
+    needed = [c for text in mapping.where for c in parse_filter(text).columns]
+    if mapping.unique:
+        needed.append(mapping.unique)
+    if not set(needed) <= present:
+        return False
+    for target, candidates in mapping.columns.items():
+        if target in mapping.optional:
+            continue
+        if not any(
+            constant_value(c) is not None or c in present or set(value_columns(c) or [c]) <= present
+            for c in candidates
+        ):
+            return False
+    return True
+
+
 def validate_parts(
     con: ibis.BaseBackend,
     name: str,
