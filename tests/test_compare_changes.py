@@ -57,7 +57,9 @@ def _weeks(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_changes_list_each_kind_once_per_account(tmp_path: Path) -> None:
     frame = changes_of_runs(*_weeks(tmp_path))
-    got = sorted(zip(frame["change"], frame["customer_id"], frame["before"], frame["after"]))
+    got = sorted(
+        zip(frame["change"], frame["customer_id"], frame["before"], frame["after"], strict=True)
+    )
     assert got == sorted(
         [
             ("tier", "up", "core", "growth"),

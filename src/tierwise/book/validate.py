@@ -155,9 +155,10 @@ def _unmatched_message(raw: RawTable, spec: TableSpec, unmatched: dict[str, list
         for target, candidates in unmatched.items()
     )
     return (
-        f"{raw.files[0]}: the columns the mapping expects are not in the file (renamed or "
-        f"translated?). Expected: {expected}. Found: {raw.original_columns}. Say which column "
-        f"holds each: {fixes}"
+        f"{raw.files[0]}: the mapping matches no column for "
+        f"{', '.join(f'{spec.name}.{t}' for t in unmatched)} (renamed or translated columns?). "
+        f"Expected: {expected}. Found: {raw.original_columns}. Say which column holds each: "
+        f"{fixes}"
     )
 
 
