@@ -171,11 +171,16 @@ def test_duplicate_ids_across_exports_are_quarantined_with_a_reason(tmp_path: Pa
     assert loaded.accounting["customers"].reasons == {"duplicate customer_id": 1}
 
 
-def test_salesforce_opportunity_report_export_is_read_by_its_labels() -> None:
-    book = read_book(DATA / "salesforce-report", preset="salesforce", today="2026-12-01")
+def test_salesforce_opportunity_report_export_is_read_by_its_labels(tmp_path: Path) -> None:
+    folder = _copy("salesforce-report", tmp_path)
+    with open(folder / "Opportunity.csv", "a", encoding="utf-8") as report:  # a report's footer
+        report.write('\n"Confidential Information - Do Not Distribute"\n"Copyright (c) 2026"\n')
+    book = read_book(folder, preset="salesforce", today="2026-12-01")
     assert _revenue(book) == {SF_ACME: 150_000.0, SF_GLOBEX: 8_000.0, SF_INITECH: 4_500.0}
-    assert book.accounting["transactions"].columns["date"] == "Close Date"
-    assert book.accounting["transactions"].filtered_out == 2
+    acc = book.accounting["transactions"]
+    assert acc.columns["date"] == "Close Date"  # US month/day dates read as such
+    assert acc.filtered_out == 2  # Closed Lost, Negotiation/Review
+    assert acc.quarantined == 2 and all(r.startswith("malformed line") for r in acc.reasons)
 
 
 def test_hubspot_internal_property_names_are_read_too(tmp_path: Path) -> None:

@@ -77,16 +77,39 @@ def _fake_run(folder: Path, stamp: int) -> None:
     os.utime(folder / "run.json", (stamp, stamp))
 
 
-def test_retention_keeps_the_newest_runs_and_only_removes_its_own(tmp_path: Path) -> None:
+def test_retention_keeps_the_newest_runs_and_only_removes_its_own(
+    tmp_path: Path, db_url: str
+) -> None:
+    from datetime import date
+
+    from tierwise.workspace import Workspace
+    from tierwise.workspace.runs import add_run
+
     runs = tmp_path / "runs"
-    for i in range(5):
-        _fake_run(runs / f"book-2026-0{i + 1}-01", 1_000_000 + i)
+    with Workspace(db_url) as ws, ws.transaction() as s:
+        for i in range(5):
+            folder = runs / f"book-2026-0{i + 1}-01"
+            _fake_run(folder, 1_000_000 + i)
+            add_run(
+                s,
+                book_id="book",
+                as_of=date(2026, i + 1, 1),
+                run_dir=str(folder.resolve()),
+                policy={},
+                counts={},
+                version="test",
+            )
     foreign = runs / "book-2025-12-01"
     foreign.mkdir()
     (foreign / "run.json").write_text("{}")  # looks like a run, but tierwise did not write it
     (foreign / "notes.txt").write_text("mine")
-    message = retain_runs(runs, 2, f"sqlite:///{tmp_path / 'tw.db'}")
+    message = retain_runs(runs, 2, db_url)
     left = sorted(p.name for p in runs.iterdir() if p.is_dir())
     assert left == ["book-2025-12-01", "book-2026-04-01", "book-2026-05-01"]
     assert (foreign / "notes.txt").read_text() == "mine"
     assert "removed 3" in message
+    with Workspace(db_url) as ws:
+        history = ws.runs()
+    assert len(history) == 5  # the history stays; the removed folders are cleared
+    kept = [Path(r["run_dir"]).name for r in history if r["run_dir"]]
+    assert kept == ["book-2026-04-01", "book-2026-05-01"]
