@@ -175,3 +175,41 @@ def test_changed_only_without_a_previous_run_says_how(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "--since" in result.output
+
+
+def test_changed_only_finds_the_previous_run_of_the_book_in_the_workspace(
+    tmp_path: Path, db_url: str
+) -> None:
+    from datetime import date
+
+    from tierwise.workspace import Workspace
+    from tierwise.workspace.runs import add_run
+
+    older = _run(tmp_path / "older", [{"customer_id": "a", "tier": "growth"}])
+    before = _run(tmp_path / "before", [{"customer_id": "a", "tier": "core"}])
+    other = _run(tmp_path / "other", [{"customer_id": "a", "tier": "growth"}])
+    after = _run(tmp_path / "after", [{"customer_id": "a", "tier": "core"}])
+    with Workspace(db_url) as ws, ws.transaction() as s:
+        for book, run, day in [
+            ("crm", older, 1),
+            ("crm", before, 2),
+            ("another book", other, 3),
+            ("crm", after, 4),
+        ]:
+            add_run(
+                s,
+                book_id=book,
+                as_of=date(2026, 6, day),
+                run_dir=str(run.resolve()),
+                policy={},
+                counts={},
+                version="test",
+            )
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["export", str(after), "--changed-only", "--db", db_url, "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    # against "before" (same book, just before): nothing changed; not "other" nor "older"
+    assert _read(out / "csv-accounts.csv") == []
+    assert "1 unchanged left out" in result.output

@@ -109,7 +109,7 @@ def previous_run(run: Path, db: str | None) -> Path:
     earlier = [
         r
         for r in runs
-        if r["book_id"] == current["book_id"]
+        if r["book"] == current["book"]
         and r["id"] < current["id"]
         and r.get("run_dir")
         and Path(r["run_dir"]).is_dir()
