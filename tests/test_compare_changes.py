@@ -90,3 +90,10 @@ def test_compare_prints_the_changes_and_writes_them(tmp_path: Path) -> None:
     assert "New loss-makers (2)" in result.output
     assert "Slide Co (Anna): 2 -> 4" in result.output
     assert target.read_text().startswith("## Moved tier (1)")
+
+
+def test_text_shows_at_most_the_limit_per_kind(tmp_path: Path) -> None:
+    frame = changes_of_runs(*_weeks(tmp_path))
+    text = as_text(frame, limit=1)
+    assert "New loss-makers (2)" in text and "… and 1 more" in text
+    assert text.count("(Anna):") == 4  # one per kind

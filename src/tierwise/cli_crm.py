@@ -166,6 +166,6 @@ def print_changes(run_a: Path, run_b: Path, path: Path | None) -> None:
 
     frame = changes_of_runs(run_a, run_b)
     out.print("What changed, account by account:", style="bold")
-    out.print(as_text(frame), markup=False, highlight=False)
+    out.print(as_text(frame, limit=20), markup=False, highlight=False)  # all in the file
     if path is not None:
         out.print(f"Changes written to [bold]{write_changes(frame, path)}[/bold]")

@@ -94,8 +94,9 @@ def counts(frame: pd.DataFrame) -> dict[str, int]:
     return {kind: int((frame["change"] == kind).sum()) for kind in KINDS}
 
 
-def as_text(frame: pd.DataFrame, *, markdown: bool = False) -> str:
-    """The changes grouped by kind; Markdown for a chat or e-mail, else plain text."""
+def as_text(frame: pd.DataFrame, *, markdown: bool = False, limit: int | None = None) -> str:
+    """The changes grouped by kind; Markdown for a chat or e-mail, else plain text.
+    ``limit``: at most that many accounts per kind, then how many more there are."""
     titles = {
         "tier": "Moved tier",
         "level": "Moved relationship level",
@@ -108,7 +109,8 @@ def as_text(frame: pd.DataFrame, *, markdown: bool = False) -> str:
         lines.append(f"{'## ' if markdown else ''}{titles[kind]} ({len(part)})")
         if markdown and len(part):
             lines += ["", "| account | owner | before | after |", "|---|---|---|---|"]
-        for row in part.to_dict("records"):
+        shown = part if limit is None else part.head(limit)
+        for row in shown.to_dict("records"):
             who = str(row["name"] if isinstance(row["name"], str) else row["customer_id"])
             owner = row["owner"] if isinstance(row["owner"], str) else "-"
             before, after = _shown(row["before"]), _shown(row["after"])
@@ -117,6 +119,8 @@ def as_text(frame: pd.DataFrame, *, markdown: bool = False) -> str:
                 lines.append("| " + " | ".join(cells) + " |")
             else:
                 lines.append(f"  {who} ({owner}): {before} -> {after}")
+        if len(shown) < len(part):
+            lines.append(f"{'' if markdown else '  '}… and {len(part) - len(shown):,} more")
         lines.append("")
     return "\n".join(lines)
 
