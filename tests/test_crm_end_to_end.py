@@ -72,3 +72,15 @@ def test_hubspot_exports_to_a_company_import_file(tmp_path: Path) -> None:
     companies = next((DATA / "hubspot").glob("*companies*"))
     assert {r["Record ID"] for r in rows} == _ids(companies, "Record ID")
     assert {r["tierwise_tier"] for r in rows} <= TIERS
+
+
+def test_a_translated_export_stops_with_exit_code_2_and_the_fix(tmp_path: Path) -> None:
+    book = tmp_path / "hubspot"
+    shutil.copytree(DATA / "hubspot", book)
+    deals = next(book.glob("*deals*"))
+    deals.write_text(deals.read_text().replace("Close Date", "Abschlussdatum"))
+    result = runner.invoke(
+        app, ["validate", str(book), "--preset", "hubspot"], env={"COLUMNS": "300"}
+    )
+    assert result.exit_code == 2
+    assert "Abschlussdatum" in result.output and "--map date=" in result.output
