@@ -59,6 +59,21 @@ def test_salesforce_file_has_id_and_custom_fields(tmp_path: Path) -> None:
     assert rows[0]["Tierwise_As_Of__c"] == "2026-06-01"  # yyyy-MM-dd, as Salesforce reads
 
 
+def test_numbers_a_crm_cannot_take_are_left_empty(tmp_path: Path) -> None:
+    run = _run(
+        tmp_path / "run",
+        [
+            {"customer_id": "a", "tier": "core", "clv": float("nan")},
+            {"customer_id": "b", "tier": "core", "clv": float("inf"), "net_profit": None},
+        ],
+    )
+    rows = _read(export_run(run, "csv", tmp_path / "out", fields=["clv", "net_profit"]).path)
+    assert rows == [
+        {"customer_id": "a", "clv": "", "net_profit": "10.0"},
+        {"customer_id": "b", "clv": "", "net_profit": ""},
+    ]
+
+
 def test_hubspot_file_matches_on_record_id(tmp_path: Path) -> None:
     run = _run(tmp_path / "run", [{"customer_id": "9100000001", "tier": "growth"}])
     result = export_run(run, "hubspot", tmp_path / "out", fields=["tier", "next_play"])

@@ -97,10 +97,14 @@ def answers(con: ibis.BaseBackend, run: Path, as_of: str) -> ir.Table:
             value = t.tier
         else:
             value = ibis.null("string")
-        if decimals == 0:
-            value = value.cast("int64")
-        elif decimals is not None:
-            value = value.cast("float64").round(decimals)
+        if decimals is not None:  # NaN or infinity is no number a CRM takes: left empty
+            number = value.cast("float64")
+            value = ibis.ifelse(
+                number.isnan().fill_null(False) | number.isinf().fill_null(False),
+                ibis.null("float64"),
+                number,
+            )
+            value = value.cast("int64") if decimals == 0 else value.round(decimals)
         values[field] = value
     return t.select(**values)
 
