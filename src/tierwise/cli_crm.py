@@ -142,7 +142,12 @@ def refresh_command(
 
         settings = load_config(config)
         try:
-            refresh(settings, db=db, force=force, log=lambda line: err.print(line, markup=False))
+            refresh(
+                settings,
+                db=db,
+                force=force,
+                log=lambda line: err.print(line, markup=False, highlight=False, soft_wrap=True),
+            )
         except RefreshBusy as exc:
             err.print(f"error: {exc}", markup=False)
             raise typer.Exit(3) from None

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from tierwise.errors import InputError, TierwiseError, validation_problems
 
@@ -69,7 +69,7 @@ class RefreshSettings(BaseModel):
     steps: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Optional steps by name, e.g. agenda: {...}."
     )
-    source: str = ""
+    _text: str = PrivateAttr("")  # the refresh file as written: a change means a new run
 
     @field_validator("keep", mode="before")
     @classmethod
@@ -106,7 +106,7 @@ def load_config(path: Path) -> RefreshSettings:
     settings.runs = str(base / settings.runs)
     for export in settings.exports:
         export.out = str(base / export.out)
-    settings.source = path.read_text(encoding="utf-8")
+    settings._text = path.read_text(encoding="utf-8")
     return settings
 
 
@@ -136,7 +136,7 @@ def refresh_lock(folder: Path) -> Iterator[None]:
 
 def fingerprint(settings: RefreshSettings) -> str:
     """What the refresh reads: the book's files (name, size, time), policy and settings."""
-    digest = hashlib.sha256(settings.source.encode())
+    digest = hashlib.sha256(settings._text.encode())
     book = Path(settings.book.path)
     files = sorted(p for p in book.rglob("*") if p.is_file()) if book.is_dir() else [book]
     for path in files:
