@@ -38,7 +38,8 @@ def test_a_quoted_value_is_a_constant_column(tmp_path: Path) -> None:
 def test_parts_stack_with_their_own_columns_and_skip_absent_files(tmp_path: Path) -> None:
     book = _book(tmp_path)
     (book / "calls.csv").write_text("who,when,secs\nc1,2026-01-03,120\n")
-    (book / "visits.csv").write_text("client,day\nc1,2026-01-05\n")
+    (book / "visits.csv").write_text("client,day\nc1,2026-01-05\nc9,2026-01-06\n")
+    (book / "calls_2.csv").write_text("who,when,secs\nc1,someday,60\n")
     mapping = BookMapping.model_validate(
         {
             "tables": {
@@ -73,7 +74,12 @@ def test_parts_stack_with_their_own_columns_and_skip_absent_files(tmp_path: Path
     acts = loaded.tables["activities"].execute().sort_values("date")
     assert list(acts["type"]) == ["call", "visit"]
     assert acts["minutes"].iloc[0] == pytest.approx(2.0)  # names matched in any case
-    assert loaded.accounting["activities"].read == 2
+    acc = loaded.accounting["activities"]
+    assert (acc.read, acc.accepted) == (4, 2)
+    assert acc.reasons == {"unparseable date": 1, "unknown customer": 1}
+    rejected = loaded.quarantine["activities"].execute()
+    assert list(rejected.columns)[-1] == "reason"
+    assert {"who", "when", "client", "day"} <= {c.lower() for c in rejected.columns}
 
 
 def test_a_part_cannot_have_parts() -> None:

@@ -130,6 +130,7 @@ def validate_parts(
         counts.append(done.accounting)
     rows = con.create_table(f"tw_{name}", _union_by_name(accepted), overwrite=True)
     rejected = _union_by_name(quarantined)
+    rejected = rejected.select(*[c for c in rejected.columns if c != "reason"], "reason")
     return ValidatedTable(name, rows, rejected, _stacked_accounting(name, counts))
 
 
