@@ -10,7 +10,14 @@ import pytest
 from typer.testing import CliRunner
 
 from tierwise.cli import app
-from tierwise.crm.refresh import RefreshBusy, load_config, refresh, refresh_lock, retain_runs
+from tierwise.crm.refresh import (
+    RefreshBusy,
+    load_config,
+    refresh,
+    refresh_history,
+    refresh_lock,
+    retain_runs,
+)
 from tierwise.errors import InputError
 from tierwise.folders import staged_folder
 
@@ -18,12 +25,12 @@ DATA = Path(__file__).parent / "data" / "crm"
 runner = CliRunner()
 
 
-def _config(tmp_path: Path, keep: str = "12 runs") -> Path:
+def _config(tmp_path: Path, keep: str = "12 runs", db: str | None = None) -> Path:
     shutil.copytree(DATA / "salesforce", tmp_path / "book")
     path = tmp_path / "refresh.yaml"
     path.write_text(
         "book: {path: book, preset: salesforce}\n"
-        f"database: sqlite:///{tmp_path / 'tw.db'}\n"
+        f"database: {db or 'sqlite:///' + str(tmp_path / 'tw.db')}\n"
         f"runs: runs\nkeep: {keep}\n"
         "exports:\n  - {to: csv, out: out, fields: [tier]}\n"
     )
@@ -55,8 +62,9 @@ def test_overlapping_refresh_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "runs" / "book-2026-08-13").exists()  # nothing ran
 
 
-def test_rerun_with_nothing_changed_does_nothing(tmp_path: Path) -> None:
-    settings = load_config(_config(tmp_path))
+def test_rerun_with_nothing_changed_does_nothing(tmp_path: Path, db_url: str) -> None:
+    config = _config(tmp_path, db=db_url)
+    settings = load_config(config)
     lines: list[str] = []
     first = refresh(settings, log=lines.append)
     assert first is not None and (first / "scorecard.parquet").is_file()
@@ -67,6 +75,21 @@ def test_rerun_with_nothing_changed_does_nothing(tmp_path: Path) -> None:
     assert len(lines) == 1 and "up to date" in lines[0]
     state = json.loads((tmp_path / "runs" / ".tierwise-refresh.json").read_text())
     assert state["run"] == str(first)
+    history = refresh_history(db_url)
+    assert [h["status"] for h in history] == ["up_to_date", "done"]  # newest first
+    assert history[1]["run_id"] is not None and history[0]["run_id"] is None
+    assert any("refresh analyze" in line for line in history[1]["log"])
+    listed = runner.invoke(app, ["refresh", str(config), "--history"])
+    assert listed.exit_code == 0 and "up_to_date" in listed.output
+
+
+def test_a_failed_refresh_is_in_the_history_with_its_error(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    shutil.rmtree(tmp_path / "book")
+    result = runner.invoke(app, ["refresh", str(config)])
+    assert result.exit_code == 2
+    (failed,) = refresh_history(f"sqlite:///{tmp_path / 'tw.db'}")
+    assert failed["status"] == "failed" and "does not exist" in failed["message"]
 
 
 def _fake_run(folder: Path, stamp: int) -> None:

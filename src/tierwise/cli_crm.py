@@ -128,19 +128,34 @@ def refresh_command(
     force: Annotated[
         bool, typer.Option("--force", help="Analyse even if the book has not changed.")
     ] = False,
+    history: Annotated[
+        bool, typer.Option("--history", help="Only list the latest refreshes and how they ended.")
+    ] = False,
 ) -> None:
     """Read the book, analyse, write the exports, keep N runs: one command for cron or CI.
 
     Exit codes: 0 done or already up to date; 2 bad configuration or input; 3 another
     refresh of the same runs folder is under way; 1 unexpected failure.
     """
-    from tierwise.cli_common import err
+    from tierwise.cli_common import err, out
     from tierwise.cli_common import run_command as _run
 
     def body() -> None:
-        from tierwise.crm.refresh import RefreshBusy, load_config, refresh
+        from tierwise.crm.refresh import RefreshBusy, load_config, refresh, refresh_history
 
         settings = load_config(config)
+        if history:
+            for row in refresh_history(db or settings.database):
+                ended = row["finished_at"] or "-"
+                detail = f" ({row['message']})" if row["message"] else ""
+                out.print(
+                    f"{row['started_at']}  {ended}  {row['status']:<10}  run {row['run_id'] or '-'}"
+                    f"{detail}",
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
+            return
         try:
             refresh(
                 settings,

@@ -153,46 +153,129 @@ def fingerprint(settings: RefreshSettings) -> str:
 def refresh(
     settings: RefreshSettings, *, db: str | None = None, force: bool = False, log: Log
 ) -> Path | None:
-    """Run one refresh; the run folder written, or None when the book had not changed."""
+    """Run one refresh; the run folder written, or None when the book had not changed.
+
+    Each refresh is a row of the workspace's refresh history (``refreshes``): how it
+    ended, the run it registered, its log lines; a failed one keeps the error.
+    """
     runs = Path(settings.runs)
+    url = db or settings.database
     with refresh_lock(runs):
-        state_path = runs / STATE_FILE
-        state = _read_state(state_path)
-        print_ = _stepper(log)
-        mark = fingerprint(settings)
-        if not force and state.get("fingerprint") == mark and Path(state.get("run", "")).is_dir():
-            print_(
-                "check", f"up to date: nothing changed since {state.get('at')}; run {state['run']}"
-            )
-            return None
-        run_dir = print_("analyze", None, lambda: _analyze(settings, db or settings.database, runs))
-        previous = state.get("run")
-        for export in settings.exports:
-            since = Path(previous) if export.changed_only and previous else None
-            if since is not None and (not since.is_dir() or since.resolve() == run_dir.resolve()):
-                since = None  # no earlier run left to compare with: every account
-            print_(f"export {export.to}", None, lambda e=export, s=since: _export(run_dir, e, s))
-        for name, options in settings.steps.items():
-            step = STEPS.get(name)
-            if step is None:
-                print_(name, f"skipped: no {name!r} step is installed")
-                continue
-            print_(name, None, lambda s=step, o=options: s(run_dir, o, log))
-        print_("retention", None, lambda: retain_runs(runs, settings.keep, db or settings.database))
-        state_path.write_text(
-            json.dumps(
-                {"fingerprint": mark, "run": str(run_dir), "at": datetime.now(UTC).isoformat()}
-            ),
-            encoding="utf-8",
-        )
+        lines: list[str] = []
+
+        def logged(line: str) -> None:
+            lines.append(line)
+            log(line)
+
+        record = _start_record(url, runs)
+        try:
+            run_dir, run_id = _refresh(settings, url, force, runs, logged)
+        except BaseException as exc:
+            _finish_record(url, record, "failed", None, str(exc)[:2000], lines)
+            raise
+        status = "done" if run_dir is not None else "up_to_date"
+        _finish_record(url, record, status, run_id, None, lines)
         return run_dir
+
+
+def _refresh(
+    settings: RefreshSettings, db: str | None, force: bool, runs: Path, log: Log
+) -> tuple[Path | None, int | None]:
+    state_path = runs / STATE_FILE
+    state = _read_state(state_path)
+    print_ = _stepper(log)
+    mark = fingerprint(settings)
+    if not force and state.get("fingerprint") == mark and Path(state.get("run", "")).is_dir():
+        print_("check", f"up to date: nothing changed since {state.get('at')}; run {state['run']}")
+        return None, None
+    run_dir, run_id = print_("analyze", None, lambda: _analyze(settings, db, runs))
+    previous = state.get("run")
+    for export in settings.exports:
+        since = Path(previous) if export.changed_only and previous else None
+        if since is not None and (not since.is_dir() or since.resolve() == run_dir.resolve()):
+            since = None  # no earlier run left to compare with: every account
+        print_(f"export {export.to}", None, lambda e=export, s=since: _export(run_dir, e, s))
+    for name, options in settings.steps.items():
+        step = STEPS.get(name)
+        if step is None:
+            print_(name, f"skipped: no {name!r} step is installed")
+            continue
+        print_(name, None, lambda s=step, o=options: s(run_dir, o, log))
+    print_("retention", None, lambda: retain_runs(runs, settings.keep, db))
+    state_path.write_text(
+        json.dumps({"fingerprint": mark, "run": str(run_dir), "at": datetime.now(UTC).isoformat()}),
+        encoding="utf-8",
+    )
+    return run_dir, run_id
+
+
+def _start_record(db: str | None, runs: Path) -> int:
+    from tierwise.workspace import Workspace
+    from tierwise.workspace.refresh_tables import RefreshRecord
+
+    with Workspace(db) as ws, ws.transaction() as s:
+        record = RefreshRecord(
+            runs_folder=str(runs.resolve()), started_at=datetime.now(UTC), status="running"
+        )
+        s.add(record)
+        s.flush()
+        return int(record.id)
+
+
+def _finish_record(
+    db: str | None,
+    record_id: int,
+    status: str,
+    run_id: int | None,
+    message: str | None,
+    lines: list[str],
+) -> None:
+    from tierwise.workspace import Workspace
+    from tierwise.workspace.refresh_tables import RefreshRecord
+
+    with Workspace(db) as ws, ws.transaction() as s:
+        record = s.get(RefreshRecord, record_id)
+        if record is None:  # removed meanwhile: nothing to finish
+            return
+        record.finished_at = datetime.now(UTC)
+        record.status = status
+        record.run_id = run_id
+        record.message = message
+        record.log = list(lines)
+
+
+def refresh_history(db: str | None, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest refreshes, newest first, as plain dictionaries."""
+    from sqlalchemy import select
+
+    from tierwise.workspace import Workspace
+    from tierwise.workspace.refresh_tables import RefreshRecord
+
+    with Workspace(db) as ws, ws.transaction() as s:
+        rows = s.scalars(select(RefreshRecord).order_by(RefreshRecord.id.desc()).limit(limit))
+        return [
+            {
+                "id": r.id,
+                "runs_folder": r.runs_folder,
+                "started_at": r.started_at.isoformat(timespec="seconds"),
+                "finished_at": r.finished_at.isoformat(timespec="seconds")
+                if r.finished_at
+                else None,
+                "status": r.status,
+                "run_id": r.run_id,
+                "message": r.message,
+                "log": r.log or [],
+            }
+            for r in rows
+        ]
 
 
 def _stepper(log: Log) -> Callable[..., Any]:
     def step(name: str, message: str | None, fn: Callable[[], Any] | None = None) -> Any:
         started = time.monotonic()
         result = fn() if fn is not None else None
-        text = message or (str(result) if result is not None else "done")
+        shown = result[0] if isinstance(result, tuple) else result
+        text = message or (str(shown) if shown is not None else "done")
         stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         log(f"{stamp} refresh {name}: {text} ({time.monotonic() - started:.1f}s)")
         return result
@@ -208,7 +291,7 @@ def _read_state(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _analyze(settings: RefreshSettings, db: str | None, runs: Path) -> Path:
+def _analyze(settings: RefreshSettings, db: str | None, runs: Path) -> tuple[Path, int]:
     from tierwise.book.mapping import mapping_from_options
     from tierwise.workspace import Workspace
 
@@ -226,7 +309,7 @@ def _analyze(settings: RefreshSettings, db: str | None, runs: Path) -> Path:
             preset=book.preset,
             mapping=mapping,
         )
-    return Path(recorded.run_dir)
+    return Path(recorded.run_dir), int(recorded.run["id"])
 
 
 def _export(run_dir: Path, export: ExportSettings, since: Path | None) -> str:

@@ -7,6 +7,7 @@ session and the acting user. See CONTRACT §4 and §5.
 
 from __future__ import annotations
 
+import tierwise.workspace.refresh_tables  # noqa: F401  (the refresh history, in the metadata)
 from tierwise.workspace import web_tables  # noqa: F401  (the web app's tables, in the metadata)
 from tierwise.workspace.errors import (
     BadRequest,
