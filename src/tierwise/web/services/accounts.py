@@ -44,7 +44,6 @@ LIST_COLUMNS = (
 )
 SORTABLE = frozenset(LIST_COLUMNS)
 MAX_PAGE_SIZE = 500
-#: Cells a spreadsheet would run as a formula; exported with a leading apostrophe.
 
 
 @dataclass(frozen=True)
