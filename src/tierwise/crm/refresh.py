@@ -5,7 +5,8 @@ files, the policy nor the refresh file changed since the last refresh, it does n
 and says so. A lock on the runs folder keeps two refreshes from overlapping. Each step
 logs one line. The run is registered in the workspace database (its tier history stays
 there); retention removes the run folders beyond ``keep`` -- only folders tierwise wrote,
-by their manifest -- and clears their folder in the run history.
+by their manifest -- and clears their folder in the run history. Each refresh, how it
+ended and its log lines are a row of the workspace's ``refreshes`` table.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
@@ -50,7 +51,7 @@ class BookSettings(BaseModel):
 class ExportSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    to: str = Field(description="salesforce, hubspot or csv")
+    to: Literal["salesforce", "hubspot", "csv"] = Field(description="salesforce, hubspot or csv")
     out: str = Field(description="The export folder (tierwise's own), replaced each refresh.")
     fields: list[str] | None = None
     changed_only: bool = False
@@ -317,7 +318,7 @@ def _export(run_dir: Path, export: ExportSettings, since: Path | None) -> str:
 
     result = export_run(
         run_dir,
-        export.to,  # type: ignore[arg-type]  # checked by export_run
+        export.to,
         Path(export.out),
         fields=export.fields,
         since=since,
