@@ -23,7 +23,7 @@ import ibis.expr.types as ir
 from tierwise.book.contract import TableSpec
 from tierwise.book.expressions import parse_filter, value_columns
 from tierwise.book.mapping import TableMapping
-from tierwise.book.readers import RawTable, _is_data_file, _strip_suffix, _union_by_name
+from tierwise.book.readers import RawTable, _union_by_name, is_data_file, strip_suffix
 from tierwise.book.validate import TableAccounting, ValidatedTable, constant_value, validate_table
 
 
@@ -47,11 +47,11 @@ def part_files(book: Path, part: TableMapping) -> list[Path]:
     """The files of one part: its ``path`` (a name in the book folder, suffix optional) or
     the files its ``file`` patterns match, in any letter case. None found: an empty list."""
     folder = book if book.is_dir() else book.parent
-    entries = sorted(p for p in folder.iterdir() if p.is_file() and _is_data_file(p))
+    entries = sorted(p for p in folder.iterdir() if p.is_file() and is_data_file(p))
     if part.path:
         wanted = part.path.lower()
         exact = [p for p in entries if p.name.lower() == wanted]
-        return exact or [p for p in entries if _strip_suffix(p.name).lower() == wanted]
+        return exact or [p for p in entries if strip_suffix(p.name).lower() == wanted]
     patterns = [p.lower() for p in part.file]
     return [p for p in entries if any(fnmatch.fnmatchcase(p.name.lower(), pat) for pat in patterns)]
 
