@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from tierwise.workspace import (
     agenda_outcomes,  # noqa: F401  (the agenda's table)
+    refresh_tables,  # noqa: F401  (the refresh history)
     web_tables,  # noqa: F401  (the web app's tables, in the metadata)
 )
 from tierwise.workspace.errors import (
