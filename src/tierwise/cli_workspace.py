@@ -226,7 +226,7 @@ def users_set_role(
 
     def body() -> None:
         user = _workspace(db).set_role(name, role, actor=actor)
-        _console().print(f"User [bold]{user.name}[/bold] is now a {user.role}")
+        _console().print(f"User [bold]{user.name}[/bold] now has the role {user.role}")
 
     _run(body)
 
