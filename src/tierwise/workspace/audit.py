@@ -101,7 +101,7 @@ def page(
     total = session.scalar(_filtered(select(func.count(AuditEntry.id)), flt)) or 0
     query = (
         _filtered(select(AuditEntry), flt)
-        .order_by(AuditEntry.id.desc())
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .offset(offset)
         .limit(limit)
     )
