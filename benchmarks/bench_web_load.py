@@ -12,6 +12,7 @@ time is up. Reports requests, errors and latency percentiles. It binds 127.0.0.1
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import statistics
 import tempfile
@@ -100,6 +101,11 @@ def main() -> None:
     )
     for e in errors[:5]:
         print("  error:", e)
+    print(
+        f"summary: {len(errors)} errors in {len(latencies):,} requests; "
+        f"p95 {1000 * cuts[94]:.0f} ms; "
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
+    )
 
 
 if __name__ == "__main__":
