@@ -266,3 +266,34 @@ def test_the_runs_list_holds_the_folders_and_the_workspace_runs(served) -> None:
     page = client.get("/runs").text
     assert page.count('href="/portfolio?run=acme/2026-0') == 2
     assert "#1" in page and "#2" in page
+
+
+def test_runs_are_never_written_into_the_books_own_folder(tmp_path: Path, small_book) -> None:
+    """A book kept under the runs folder, named as its runs would be: they go beside it."""
+    import shutil
+    from types import SimpleNamespace
+
+    from tierwise.web.services.books import registered_books
+
+    url = f"sqlite:///{tmp_path / 'ws.db'}"
+    root = make_workspace(url, tmp_path / "runs")
+    shutil.copytree(small_book, root / "shop")
+    books = books_file(tmp_path, f"shop:\n  path: {root / 'shop'}\n")
+    app = create_app(WebSettings(runs_dir=root, db_url=url, books_file=books))
+    chosen: list[Path] = []
+
+    def fake(book: str, target: Any, *, progress: Any, **options: Any) -> Any:
+        chosen.append(target(SimpleNamespace(as_of="2026-07-01")))
+        raise InputError("stopped by the test")
+
+    app.state.jobs.analyze = fake
+    with TestClient(app, follow_redirects=False) as client:
+        token = login(client, "Ada Admin")
+        client.post("/runs", data={"book": "cfg:shop", "csrf_token": token})
+        assert "stopped by the test" in wait_for(client, 1, ("failed",))
+    assert chosen == [root / "shop-runs" / "2026-07-01"]
+    # a registered book in a folder called "book" (as the demo's) is named by its parent
+    demo = tmp_path / "tierwise-demo" / "book"
+    demo.mkdir(parents=True)
+    found = registered_books([{"id": 4, "book": str(demo), "run_dir": None, "policy": None}], {})
+    assert found["reg:4"].folder_name == "tierwise-demo"

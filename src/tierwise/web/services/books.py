@@ -152,7 +152,7 @@ def registered_books(
         policy = _recorded_policy(run.get("policy"))
         if policy is not None:
             options["policy"] = policy
-        stem = Path(book.rstrip("/")).name.split(".")[0] if "://" not in book else "book"
+        stem = _stem(book)
         folder = re.sub(r"[^A-Za-z0-9_.-]", "-", stem).strip(".-") or "book"
         found[f"reg:{run['id']}"] = BookChoice(
             f"reg:{run['id']}",
@@ -163,6 +163,16 @@ def registered_books(
             source="registered",
         )
     return found
+
+
+def _stem(book: str) -> str:
+    """A name for a book's runs: its folder's or file's name (a folder called ``book``,
+    as the demo's, is named after the folder holding it)."""
+    if "://" in book:
+        return "book"
+    path = Path(book.rstrip("/"))
+    name = path.name.split(".")[0]
+    return path.parent.name if name == "book" and path.parent.name else name
 
 
 def _recorded_policy(recorded: dict[str, Any] | None) -> Any:

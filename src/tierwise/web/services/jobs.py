@@ -204,8 +204,11 @@ class JobBoard:
         self._audit(job, "run.fail", message)
 
     def _target(self, choice: BookChoice, result: Any) -> Path:
-        """A new folder ``<runs>/<book>/<as-of>`` (``-2``, ``-3``, … when taken)."""
+        """A new folder ``<runs>/<book>/<as-of>`` (``-2``, ``-3``, … when taken), outside
+        the book's folder."""
         base = self.runs_dir / choice.folder_name
+        if _inside(base, choice.book):  # never write runs into the book's own folder
+            base = self.runs_dir / f"{choice.folder_name}-runs"
         name = str(result.as_of)
         folder, n = base / name, 1
         while folder.exists():
@@ -244,6 +247,13 @@ class JobBoard:
                 {"id": r.id, "book": r.book_id, "run_dir": r.run_dir, "policy": r.policy}
                 for r in db.scalars(select(Run).order_by(Run.id))
             ]
+
+
+def _inside(folder: Path, book: str) -> bool:
+    if "://" in book:
+        return False
+    here, there = folder.resolve(), Path(book).resolve()
+    return here == there or there in here.parents
 
 
 def _now() -> datetime:
