@@ -297,3 +297,18 @@ def test_runs_are_never_written_into_the_books_own_folder(tmp_path: Path, small_
     demo.mkdir(parents=True)
     found = registered_books([{"id": 4, "book": str(demo), "run_dir": None, "policy": None}], {})
     assert found["reg:4"].folder_name == "tierwise-demo"
+
+
+def test_serve_stops_on_a_bad_books_file_with_exit_code_2(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tierwise.cli import app
+
+    path = books_file(tmp_path, "acme:\n  path: nowhere\n")
+    result = CliRunner().invoke(
+        app,
+        ["serve", "--books", str(path), "--db", f"sqlite:///{tmp_path / 'ws.db'}",
+         "--runs", str(tmp_path)],
+    )  # fmt: skip
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "book 'acme'" in said and "does not exist" in said
