@@ -194,14 +194,16 @@ class JobBoard:
             job.run_dir = Path(recorded.run_dir)
             job.run_id = int(recorded.run["id"])
             job.customers = (recorded.run.get("counts") or {}).get("customers")
-            job.state, job.stage, job.percent = "finished", "done", 100
             job.finished_at = _now()
             self._audit(job, "run.finish", None)
             self.on_finished()
+            # last: whoever sees "finished" finds the run listed and the audit written
+            job.state, job.stage, job.percent = "finished", "done", 100
 
     def _fail(self, job: Job, message: str) -> None:
-        job.state, job.error, job.finished_at = "failed", message, _now()
+        job.error, job.finished_at = message, _now()
         self._audit(job, "run.fail", message)
+        job.state = "failed"
 
     def _target(self, choice: BookChoice, result: Any) -> Path:
         """A new folder ``<runs>/<book>/<as-of>`` (``-2``, ``-3``, … when taken), outside
