@@ -45,6 +45,11 @@ READS = [
     ("/portfolio", {"admin", "leader", "analyst"}),
     ("/accounts/E", {"admin", "leader", "analyst", "manager", "rita"}),
     ("/approvals", {"admin", "leader", "manager"}),
+    ("/runs", {"admin", "analyst"}),
+    ("/runs/live", {"admin", "analyst"}),
+    ("/users", {"admin"}),
+    ("/audit", {"admin", "leader"}),
+    ("/api/v1/audit", {"admin", "leader"}),
 ]
 
 
