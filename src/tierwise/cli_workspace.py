@@ -187,9 +187,9 @@ def users_reset_password(
     def body() -> None:
         ws = _workspace(db)
         ws.reset_password(name, _read_password(name), actor=actor)
-        _console().print(f"Password of [bold]{name}[/bold] reset; their sessions ended")
+        out.print(f"Password of [bold]{name}[/bold] reset; their sessions ended")
 
-    _run(body)
+    run_command(body)
 
 
 @users_app.command("set-role")
@@ -203,9 +203,9 @@ def users_set_role(
 
     def body() -> None:
         user = _workspace(db).set_role(name, role, actor=actor)
-        _console().print(f"User [bold]{user.name}[/bold] now has the role {user.role}")
+        out.print(f"User [bold]{user.name}[/bold] now has the role {user.role}")
 
-    _run(body)
+    run_command(body)
 
 
 @users_app.command("set-manager")
@@ -227,9 +227,9 @@ def users_set_manager(
                 "`tierwise users set-manager rita mia --as ada`"
             )
         user = _workspace(db).set_manager(name, manager, actor=actor)
-        _console().print(f"User [bold]{user.name}[/bold] reports to {user.manager or 'no one'} now")
+        out.print(f"User [bold]{user.name}[/bold] reports to {user.manager or 'no one'} now")
 
-    _run(body)
+    run_command(body)
 
 
 @users_app.command("token")
