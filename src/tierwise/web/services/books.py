@@ -121,7 +121,7 @@ def _check(book: str, options: dict[str, Any]) -> None:
     preset and the policy load."""
     from tierwise.book.mapping import mapping_from_options
     from tierwise.book.presets import load_preset
-    from tierwise.policy.io import load_policy
+    from tierwise.settings.io import load_policy
 
     if "://" not in book and not Path(book).exists():
         raise InputError(f"the book {book} does not exist; fix its path")
@@ -178,7 +178,7 @@ def _stem(book: str) -> str:
 def _recorded_policy(recorded: dict[str, Any] | None) -> Any:
     """The policy a run recorded, as a ``Policy``; None when absent or no longer valid
     (then the run reads policy.yaml beside the book, or the default, as `analyze` does)."""
-    from tierwise.policy.schema import Policy
+    from tierwise.settings.schema import Policy
 
     if not recorded:
         return None
