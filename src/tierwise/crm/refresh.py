@@ -27,10 +27,41 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from tierwise.errors import InputError, TierwiseError, validation_problems
 
 Log = Callable[[str], None]
-#: Extra steps other modules plug in (e.g. the agenda): name -> fn(run_dir, settings, log).
-STEPS: dict[str, Callable[[Path, dict[str, Any], Log], None]] = {}
+#: A step after the exports: fn(run_dir, its settings, log) -> the line it logs.
+Step = Callable[[Path, dict[str, Any], Log], str | None]
 LOCK_FILE = ".tierwise-refresh.lock"
 STATE_FILE = ".tierwise-refresh.json"
+
+
+class AgendaStep(BaseModel):
+    """``steps: agenda:`` -- every person's day of the new run, as files in ``out``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    out: str = Field(description="The agenda folder (tierwise's own), replaced each refresh.")
+    formats: list[Literal["md", "ics", "json", "txt"]] = ["md", "ics"]
+    owners: list[str] | None = None
+
+
+def agenda_settings(options: dict[str, Any]) -> AgendaStep:
+    try:
+        return AgendaStep.model_validate(options)
+    except ValidationError as exc:
+        problems = "; ".join(validation_problems(list(exc.errors())))  # type: ignore[arg-type]
+        raise InputError(f"steps.agenda: {problems}") from exc
+
+
+def agenda_step(run_dir: Path, options: dict[str, Any], log: Log) -> str:
+    """Write each owner's day (Markdown and a calendar file by default) into ``out``."""
+    from tierwise.agenda.files import write_day_files
+
+    step = agenda_settings(options)
+    written = write_day_files(run_dir, Path(step.out), formats=step.formats, owners=step.owners)
+    return f"{written.owners} people's days, {written.files} files in {written.folder}"
+
+
+#: Steps a refresh file may name under ``steps:``, run after the exports.
+STEPS: dict[str, Step] = {"agenda": agenda_step}
 
 
 class RefreshBusy(TierwiseError):
@@ -107,6 +138,14 @@ def load_config(path: Path) -> RefreshSettings:
     settings.runs = str(base / settings.runs)
     for export in settings.exports:
         export.out = str(base / export.out)
+    for name, options in settings.steps.items():
+        if isinstance(options, dict) and isinstance(options.get("out"), str):
+            options["out"] = str(base / options["out"])
+        if name == "agenda":
+            try:
+                agenda_settings(options)
+            except InputError as exc:
+                raise InputError(f"refresh file {path}: {exc}") from exc
     settings._text = path.read_text(encoding="utf-8")
     return settings
 
