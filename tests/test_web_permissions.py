@@ -46,6 +46,11 @@ READS = [
     ("/accounts/E", {"admin", "leader", "analyst", "manager", "rita"}),
     ("/accounts/C/plan", {"admin", "leader", "analyst", "manager", "rob"}),
     ("/approvals", {"admin", "leader", "manager"}),
+    ("/runs", {"admin", "analyst"}),
+    ("/runs/live", {"admin", "analyst"}),
+    ("/users", {"admin"}),
+    ("/audit", {"admin", "leader"}),
+    ("/api/v1/audit", {"admin", "leader"}),
 ]
 
 

@@ -5,9 +5,10 @@ unexpected failure (with a hint to report it). No analysis logic lives here.
 
 The commands live by job: ``cli_run`` (analyze, report, charts, compare), ``cli_book``
 (validate, generate, presets, policy), ``cli_demo`` (demo), ``cli_workspace`` (db, users,
-override, audit) and ``web/command.py`` (serve); ``cli_common`` holds what they share (the
-consoles, the exit-code mapping, common options). Each module has a ``register(app)``,
-called here in one line; a new command module is added the same way.
+override, audit), ``cli_agenda`` (agenda), ``cli_crm`` (export, refresh) and
+``web/command.py`` (serve); ``cli_common`` holds what they share (the consoles, the
+exit-code mapping, common options). Each module has a ``register(app)``, called here in
+one line; a new command module is added the same way.
 
 Keep every command module light to import: ``tierwise --help``, ``--version`` and argument
 errors must answer before any heavy library loads (tests/test_cli_startup.py checks what
@@ -22,7 +23,7 @@ from typing import Annotated
 
 import typer
 
-from tierwise import cli_agenda, cli_book, cli_demo, cli_plan, cli_run, cli_workspace
+from tierwise import cli_agenda, cli_book, cli_crm, cli_demo, cli_plan, cli_run, cli_workspace
 from tierwise.web.command import serve
 
 app = typer.Typer(
@@ -64,6 +65,7 @@ cli_book.register(app)
 cli_demo.register(app)
 cli_workspace.register(app)
 cli_agenda.register(app)
+cli_crm.register(app)
 cli_plan.register(app)
 app.command("serve")(serve)
 

@@ -29,6 +29,7 @@ from tierwise.cli_common import (
     parse_date,
     run_command,
 )
+from tierwise.cli_crm import ChangesOpt, print_changes
 from tierwise.cli_workspace import DbOpt
 from tierwise.errors import TierwiseError
 
@@ -228,8 +229,10 @@ def compare(
     chart: Annotated[
         Path | None, typer.Option("--chart", help="Save the tier migration matrix as .png or .svg.")
     ] = None,
+    changes: ChangesOpt = None,
 ) -> None:
-    """What changes from run A to run B: tier migration, hours per person, profit, CEV by tier."""
+    """What changes from run A to run B: tier migration, hours per person, profit, CEV by
+    tier, and the accounts that moved tier or level, got an alert or became loss-makers."""
 
     def body() -> None:
         import json
@@ -275,6 +278,7 @@ def compare(
         if out_file is not None:
             out_file.write_text(json.dumps(result.summary, indent=2, default=str), encoding="utf-8")
             out.print(f"Comparison written to [bold]{out_file}[/bold]")
+        print_changes(run_a, run_b, changes)
 
     run_command(body)
 

@@ -175,6 +175,63 @@ def users_disable(
     run_command(body)
 
 
+@users_app.command("reset-password")
+def users_reset_password(
+    name: Annotated[str, typer.Argument(help="The user whose password is set.")],
+    actor: AsOpt,
+    db: DbOpt = None,
+) -> None:
+    """Set a new password (read from stdin or asked for, never from the command line);
+    the user's browser sessions end."""
+
+    def body() -> None:
+        ws = _workspace(db)
+        ws.reset_password(name, _read_password(name), actor=actor)
+        out.print(f"Password of [bold]{name}[/bold] reset; their sessions ended")
+
+    run_command(body)
+
+
+@users_app.command("set-role")
+def users_set_role(
+    name: Annotated[str, typer.Argument(help="The user.")],
+    role: Annotated[str, typer.Argument(help="admin, leader, manager, rep or analyst.")],
+    actor: AsOpt,
+    db: DbOpt = None,
+) -> None:
+    """Give a user another role; their browser sessions end (they log in again)."""
+
+    def body() -> None:
+        user = _workspace(db).set_role(name, role, actor=actor)
+        out.print(f"User [bold]{user.name}[/bold] now has the role {user.role}")
+
+    run_command(body)
+
+
+@users_app.command("set-manager")
+def users_set_manager(
+    name: Annotated[str, typer.Argument(help="The user.")],
+    actor: AsOpt,
+    manager: Annotated[
+        str | None, typer.Argument(help="Their new manager; leave out with --none.")
+    ] = None,
+    none: Annotated[bool, typer.Option("--none", help="They report to no one.")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Put a user in a manager's team (the manager then approves their requests)."""
+
+    def body() -> None:
+        if (manager is None) == (not none):
+            raise TierwiseError(
+                "name the new manager, or give --none for no manager (not both); e.g. "
+                "`tierwise users set-manager rita mia --as ada`"
+            )
+        user = _workspace(db).set_manager(name, manager, actor=actor)
+        out.print(f"User [bold]{user.name}[/bold] reports to {user.manager or 'no one'} now")
+
+    run_command(body)
+
+
 @users_app.command("token")
 def users_token(
     name: Annotated[str, typer.Argument(help="The user the token acts as.")],

@@ -181,3 +181,12 @@ def _remove_owned(folder: Path) -> None:
             sub.rmdir()
     with contextlib.suppress(OSError):
         folder.rmdir()
+
+
+def remove_output(folder: Path) -> bool:
+    """Delete ``folder`` if tierwise wrote it (a manifest, nothing else in it); True if
+    it was removed. A folder holding anything tierwise did not write is left alone."""
+    if manifest_files(folder) is None or foreign_files(folder):
+        return False
+    _remove_owned(folder)
+    return not folder.exists()

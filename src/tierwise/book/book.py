@@ -15,8 +15,22 @@ import ibis
 import ibis.expr.types as ir
 
 from tierwise.book.contract import READ_ORDER, TABLES
-from tierwise.book.mapping import BookMapping, MapOption, WhereOption, mapping_from_options
+from tierwise.book.mapping import (
+    BookMapping,
+    MapOption,
+    TableMapping,
+    WhereOption,
+    mapping_from_options,
+)
 from tierwise.book.owners import OwnerSource, with_derived_owners
+from tierwise.book.parts import (
+    part_files,
+    part_fits,
+    part_mappings,
+    part_table_name,
+    validate_parts,
+    with_header_case,
+)
 from tierwise.book.presets import load_preset
 from tierwise.book.readers import (
     SUFFIXES,
@@ -30,7 +44,7 @@ from tierwise.book.readers import (
     remove_workdir,
     strip_suffix,
 )
-from tierwise.book.validate import TableAccounting, validate_table
+from tierwise.book.validate import TableAccounting
 from tierwise.engine import connect_embedded
 from tierwise.errors import InputError
 from tierwise.folders import check_target, staged_folder
@@ -182,12 +196,12 @@ def read_book(
             if TABLES[name].references_customers and known is not None and name != "transactions":
                 # materialised once, so side tables check against a small table
                 known = con.create_table("tw_known_customers", known.distinct(), overwrite=True)
-            validated = validate_table(
+            validated = validate_parts(
                 con,
+                name,
                 raws[name],
                 TABLES[name],
-                combined.table(name),
-                combined.read,
+                read=combined.read,
                 known_customers=known if TABLES[name].references_customers else None,
                 today=today,
                 fx_rates=fx_rates,
@@ -235,32 +249,55 @@ def _read_raw_tables(
     mapping: BookMapping,
     workdir: Path,
     on_stage: Progress | None,
-) -> dict[str, RawTable]:
+) -> dict[str, list[tuple[RawTable, TableMapping]]]:
+    """Each table's raw rows with the mapping that reads them: one source per table, or
+    one per part found for a table made of several exports (``parts``)."""
+    raws: dict[str, list[tuple[RawTable, TableMapping]]] = {}
     if _URL.match(source) and not Path(source).exists():
         try:
             remote = ibis.connect(source)
         except Exception as exc:
             raise InputError(f"cannot connect to {source!r}: {exc}") from exc
         names = set(remote.list_tables())
-        raws = {}
         for name in READ_ORDER:
             if name in names:
                 if on_stage:
                     on_stage(f"reading {name}")
-                raws[name] = read_connection_table(con, remote, name, source)
+                raw = read_connection_table(con, remote, name, source)
+                raws[name] = [(raw, mapping.table(name))]
         return raws
     located = _with_explicit_files(Path(source), mapping, locate_tables(Path(source), mapping))
-    raws = {}
     for name in READ_ORDER:
-        if name in located:
-            if on_stage:
-                on_stage(f"reading {name}")
-            for path in located[name]:
+        parts = _located_parts(Path(source), mapping.table(name))
+        if parts is None and name not in located:
+            continue
+        if on_stage:
+            on_stage(f"reading {name}")
+        for index, (paths, table) in enumerate(parts or [(located[name], mapping.table(name))]):
+            for path in paths:
                 _check_has_content(path, name, mapping.read.encoding)
-            raws[name] = read_table(con, name, located[name], mapping.read, workdir)
-            if raws[name].expr.count().execute() == 0 and raws[name].malformed is None:
-                _no_rows(name, located[name])
+            engine_name = part_table_name(name, index) if parts else name
+            raw = read_table(con, engine_name, paths, mapping.read, workdir)
+            if raw.expr.count().execute() == 0 and raw.malformed is None:
+                _no_rows(name, paths)
+            if parts:
+                raw = with_header_case(con, raw, table)
+            raws.setdefault(name, []).append((raw, table))
+        if parts and mapping.table(name).use == "first":
+            # the first export that fits its part (columns and filters), else the first
+            fitting = [(r, t) for r, t in raws[name] if part_fits(r, t)]
+            raws[name] = (fitting or raws[name])[:1]
     return raws
+
+
+def _located_parts(book: Path, table: TableMapping) -> list[tuple[list[Path], TableMapping]] | None:
+    """The parts of a table made of several exports that the book has (None: the table has
+    no parts, or none of their files is in the book). A file named for the table
+    (``--table activities=FILE``) replaces the parts."""
+    if not table.parts or table.path or not book.is_dir():
+        return None
+    found = [(files, part) for part in part_mappings(table) if (files := part_files(book, part))]
+    return found or None
 
 
 def _check_has_content(path: Path, table: str, encoding: str | None) -> None:
@@ -353,7 +390,7 @@ def _explicit_file(book: Path, table: str, given: str) -> list[Path]:
 
 
 def _check_mapped_tables_exist(
-    source: str | Path, mapping: BookMapping | None, raws: dict[str, RawTable]
+    source: str | Path, mapping: BookMapping | None, raws: dict[str, Any]
 ) -> None:
     """A mapping given for a table the book lacks cannot apply: stop rather than ignore it.
 

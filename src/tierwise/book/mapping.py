@@ -92,6 +92,43 @@ class TableMapping(BaseModel):
         ),
     )
 
+    optional: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Contract columns whose mapping may match no column of the file (a preset's "
+            "optional fields, absent from some exports); they are then left out."
+        ),
+    )
+    unique: str | None = Field(
+        None,
+        description=(
+            "A column of the file that identifies a record (e.g. a CRM's Id): a row whose "
+            "value repeats an earlier row's, in the same export or another, is quarantined."
+        ),
+    )
+    parts: list[TableMapping] = Field(
+        default_factory=list,
+        description=(
+            "Several exports that together make this table (e.g. tasks, events and cases "
+            "as activities), each with its own file, columns and filters; their rows are "
+            "stacked. A part whose files are absent is skipped."
+        ),
+    )
+    use: Literal["all", "first"] = Field(
+        "all",
+        description=(
+            "With parts: stack every part found (all), or take only the first part whose "
+            "files the book has (first), for exports that are alternatives."
+        ),
+    )
+
+    @field_validator("parts")
+    @classmethod
+    def _parts_are_flat(cls, parts: list[TableMapping]) -> list[TableMapping]:
+        if any(part.parts for part in parts):
+            raise ValueError("a part cannot have parts of its own")
+        return parts
+
     @field_validator("where", mode="before")
     @classmethod
     def _one_filter_is_a_list(cls, value: object) -> object:
@@ -153,6 +190,10 @@ class BookMapping(BaseModel):
                 date_format={**base.date_format, **mapping.date_format},
                 path=mapping.path or base.path,
                 where=[*base.where, *(w for w in mapping.where if w not in base.where)],
+                optional=[*base.optional, *(c for c in mapping.optional if c not in base.optional)],
+                unique=mapping.unique or base.unique,
+                parts=mapping.parts or base.parts,
+                use=mapping.use if mapping.parts else base.use,  # it goes with the parts
             )
         result = BookMapping(read=read, tables=tables)
         for source in (self, other):  # set only where one of them set it, so it merges on

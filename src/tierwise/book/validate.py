@@ -105,9 +105,10 @@ def resolve_columns(raw: RawTable, spec: TableSpec, mapping: TableMapping) -> di
             f"mapping for {spec.name!r} names unknown column(s) {unknown_targets}; "
             f"the {spec.name} columns are {list(spec.column_names)}"
         )
+    unmatched: dict[str, list[str]] = {}
     for target, candidates in mapping.columns.items():
         for candidate in candidates:
-            if candidate in available:
+            if candidate in available or constant_value(candidate) is not None:
                 resolved[target] = candidate
                 break
             names = value_columns(candidate)
@@ -115,10 +116,10 @@ def resolve_columns(raw: RawTable, spec: TableSpec, mapping: TableMapping) -> di
                 resolved[target] = candidate
                 break
         else:
-            raise InputError(
-                f"{raw.files[0]}: the mapping for {spec.name}.{target} ({candidates}) matches no "
-                f"column; the file has {available}"
-            )
+            if target not in mapping.optional:
+                unmatched[target] = candidates
+    if unmatched:
+        raise InputError(_unmatched_message(raw, spec, unmatched))
     for col in spec.columns:
         if col.name in resolved:
             continue
@@ -135,6 +136,42 @@ def resolve_columns(raw: RawTable, spec: TableSpec, mapping: TableMapping) -> di
             f"{missing[0]}=<column> (or an expression such as 'Qty * Price'), or use a --preset"
         )
     return resolved
+
+
+def constant_value(source: str) -> str | None:
+    """The text of a constant source written in single quotes (``'meeting'``), else None:
+    one value for every row, e.g. the activity type of an export of meetings."""
+    if len(source) >= 2 and source[0] == source[-1] == "'" and "'" not in source[1:-1]:
+        return source[1:-1]
+    return None
+
+
+def _unmatched_message(raw: RawTable, spec: TableSpec, unmatched: dict[str, list[str]]) -> str:
+    """Which columns the mapping expects and the file lacks, what it has, and the fix."""
+    prefix = "" if spec.name == "transactions" else f"{spec.name}."
+    expected = "; ".join(f"{spec.name}.{t} from {' or '.join(c)}" for t, c in unmatched.items())
+    fixes = " ".join(
+        f'--map {prefix}{target}="{_closest(candidates, raw.original_columns)}"'
+        for target, candidates in unmatched.items()
+    )
+    return (
+        f"{raw.files[0]}: the mapping matches no column for "
+        f"{', '.join(f'{spec.name}.{t}' for t in unmatched)} (renamed or translated columns?). "
+        f"Expected: {expected}. Found: {raw.original_columns}. Say which column holds each: "
+        f"{fixes}"
+    )
+
+
+def _closest(candidates: list[str], available: list[str]) -> str:
+    """The file's column most like one of the expected names, else a placeholder."""
+    import difflib
+
+    by_lower = {c.lower(): c for c in available}
+    for candidate in candidates:
+        match = difflib.get_close_matches(candidate.lower(), list(by_lower), n=1, cutoff=0.75)
+        if match:
+            return by_lower[match[0]]
+    return "<column>"
 
 
 def validate_table(
@@ -208,8 +245,22 @@ def validate_table(
     exceptions = con.create_table(f"exceptions_{spec.name}", duplicates, overwrite=True)
     _, wary = checked_rows({})  # exact whatever the shapes: strips just the values that need it
     staged = _with_exceptions(wary, exceptions)
-    if spec.key and f"__{spec.key}" in staged.columns:
-        key_dups = _key_duplicates(staged, f"__{spec.key}", spec.key)
+    keys = [(f"__{spec.key}", spec.key)] if spec.key and f"__{spec.key}" in staged.columns else []
+    if mapping.unique:
+        if mapping.unique not in originals:
+            raise InputError(
+                f"{where}: the record id column {mapping.unique!r} (mapping 'unique') is not in "
+                f"the file; it has {originals}"
+            )
+        keys.append(
+            (
+                mapping.unique,
+                f"{mapping.unique}: the same record is in an earlier row, "
+                "of this export or another",
+            )
+        )
+    for key, label in keys:
+        key_dups = _key_duplicates(staged, key, label)
         exceptions = con.create_table(
             f"exceptions_{spec.name}", exceptions.union(key_dups), overwrite=True
         )
@@ -316,6 +367,8 @@ def _raw_sources(resolved: dict[str, str], raw: ir.Table) -> list[str]:
     """The raw columns the resolved contract columns read, including those in expressions."""
     names: list[str] = []
     for source in resolved.values():
+        if source not in raw.columns and constant_value(source) is not None:
+            continue
         for name in [source] if source in raw.columns else value_columns(source) or []:
             if name not in names:
                 names.append(name)
@@ -334,7 +387,9 @@ def _detect_formats(
     formats: dict[str, DateFormat] = {}
     for col in spec.columns:
         source = resolved.get(col.name)
-        if source is None:
+        if source is None or (
+            constant_value(source) is not None and source not in raw.expr.columns
+        ):
             continue
         if source not in raw.expr.columns:  # a derived column: an expression over numbers
             for name in value_columns(source) or []:
@@ -370,7 +425,12 @@ def _parse_columns(
             continue
         source = resolved[col.name]
         bad: ir.BooleanValue | None
-        if source in t.columns:
+        constant = constant_value(source)
+        if constant is not None and source not in t.columns:
+            value, missing, bad = _parse_column(
+                ibis.literal(constant), col.kind, formats.get(col.name), read.decimal, UNKNOWN_SHAPE
+            )
+        elif source in t.columns:
             shape = shapes.get(source, UNKNOWN_SHAPE)
             value, missing, bad = _parse_column(
                 t[source], col.kind, formats.get(col.name), read.decimal, shape
@@ -476,7 +536,7 @@ def _exact_duplicates(con: ibis.BaseBackend, raw: ir.Table, originals: list[str]
 
 def _key_duplicates(staged: ir.Table, key: str, label: str) -> ir.Table:
     """Positions of otherwise valid rows whose key repeats an earlier valid row's."""
-    good = staged.filter(staged.reason.isnull())
+    good = staged.filter(staged.reason.isnull() & staged[key].notnull())
     rank = ibis.row_number().over(group_by=good[key], order_by=[good._file, good._line])
     ranked = good.mutate(_rank=rank)
     return ranked.filter(ranked._rank > 0).select(

@@ -28,7 +28,10 @@ from tierwise.web.routers import (
     pages_accounts,
     pages_plans,
     pages_portfolio,
+    pages_runs,
+    pages_users,
 )
+from tierwise.web.routers import audit as audit_routes
 from tierwise.web.routers.params import query_string
 from tierwise.web.security.headers import SecurityHeaders
 from tierwise.web.services.portfolio import PortfolioService
@@ -63,6 +66,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     app.state.store = ScorecardStore()
     app.state.portfolio = PortfolioService(app.state.store, app.state.catalog)
     app.state.templates = _templates()
+    app.state.jobs = _job_board(app, settings)
     errors.install(app)
     for router in (api_health, api_runs, api_customers, auth, pages_portfolio):
         app.include_router(router.router)
@@ -71,6 +75,8 @@ def create_app(settings: WebSettings) -> FastAPI:
     app.include_router(pages_accounts.router)
     app.include_router(agenda.api)
     app.include_router(agenda.pages)
+    for extra in (pages_runs.router, pages_users.router, audit_routes.api, audit_routes.pages):
+        app.include_router(extra)
     app.include_router(pages_plans.router)
     app.add_api_route("/static/vega.js", _vega_bundle, include_in_schema=False)
     app.add_api_route("/static/report.css", _report_css, include_in_schema=False)
@@ -84,8 +90,19 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     warming = _warm(app)
     yield
     warming.join()  # never leave a thread inside DuckDB while the process ends
+    app.state.jobs.close()  # a running analysis finishes writing its folder first
     app.state.store.close()
     app.state.workspace.close()
+
+
+def _job_board(app: FastAPI, settings: WebSettings) -> Any:
+    from tierwise.web.services.books import load_books
+    from tierwise.web.services.jobs import JobBoard
+
+    books = load_books(settings.books_file) if settings.books_file else {}
+    return JobBoard(
+        app.state.workspace, settings.runs_dir, books, on_finished=app.state.catalog.invalidate
+    )
 
 
 def registered_runs(workspace: Any) -> list[Path]:

@@ -30,6 +30,14 @@ def serve(
         Path | None,
         typer.Option("--runs", help="Folder of run folders; default ./runs, else ./tierwise-demo."),
     ] = None,
+    books: Annotated[
+        Path | None,
+        typer.Option(
+            "--books",
+            help="YAML file of the books the runs page may analyse: name -> path, preset, "
+            "policy, map, where, tables, date_format.",
+        ),
+    ] = None,
     tls: Annotated[
         bool,
         typer.Option(
@@ -55,7 +63,9 @@ def serve(
             ) from exc
         folder = runs or next((p for p in DEFAULT_RUN_FOLDERS if p.is_dir()), Path("runs"))
         db_url = db or _demo_database()
-        app = create_app(WebSettings(runs_dir=folder, db_url=db_url, secure_cookies=tls))
+        app = create_app(
+            WebSettings(runs_dir=folder, db_url=db_url, secure_cookies=tls, books_file=books)
+        )
         err.print(f"Serving runs under [bold]{folder}[/bold] at http://{host}:{port}/")
         uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
 

@@ -26,6 +26,8 @@ class WebSettings:
     #: First lockout in seconds; it doubles with each further failure, up to an hour.
     login_lockout_seconds: int = 30
     page_size: int = 50
+    #: ``--books``: the books the runs page may analyse (services/books.py).
+    books_file: Path | None = None
 
     @property
     def session_cookie(self) -> str:

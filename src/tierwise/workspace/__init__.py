@@ -10,6 +10,7 @@ from __future__ import annotations
 from tierwise.workspace import (
     agenda_outcomes,  # noqa: F401  (the agenda's table)
     plan_tables,  # noqa: F401  (account plans, in the metadata)
+    refresh_tables,  # noqa: F401  (the refresh history)
     web_tables,  # noqa: F401  (the web app's tables, in the metadata)
 )
 from tierwise.workspace.errors import (

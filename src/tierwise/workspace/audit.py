@@ -9,10 +9,10 @@ created by the first migration), so raw SQL cannot do it either.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Delete, Update, event, select
+from sqlalchemy import Delete, Select, Update, event, func, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from tierwise.workspace.errors import WorkspaceError
@@ -76,22 +76,55 @@ def record(
 
 @dataclass(frozen=True)
 class AuditFilter:
+    """Which entries: every field set must match (``since`` and ``until`` are UTC days,
+    both included)."""
+
     customer_id: str | None = None
     since: date | None = None
     object_type: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    until: date | None = None
+    object_id: str | None = None
 
 
 def entries(session: Session, flt: AuditFilter | None = None) -> list[dict[str, Any]]:
     """Audit rows, oldest first, as plain dicts (time in UTC, ISO format)."""
-    flt = flt or AuditFilter()
-    query = select(AuditEntry).order_by(AuditEntry.id)
-    if flt.customer_id is not None:
-        query = query.where(AuditEntry.customer_id == flt.customer_id)
+    query = _filtered(select(AuditEntry), flt or AuditFilter()).order_by(AuditEntry.id)
+    return [_row(e) for e in session.scalars(query)]
+
+
+def page(
+    session: Session, flt: AuditFilter, *, offset: int, limit: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """(how many entries match, one page of them, newest first): counted and cut in SQL."""
+    total = session.scalar(_filtered(select(func.count(AuditEntry.id)), flt)) or 0
+    query = (
+        _filtered(select(AuditEntry), flt)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return int(total), [_row(e) for e in session.scalars(query)]
+
+
+def _filtered(query: Select[Any], flt: AuditFilter) -> Select[Any]:
+    exact = {
+        AuditEntry.customer_id: flt.customer_id,
+        AuditEntry.object_type: flt.object_type,
+        AuditEntry.object_id: flt.object_id,
+        AuditEntry.actor: flt.actor,
+        AuditEntry.action: flt.action,
+    }
+    for column, value in exact.items():
+        if value is not None:
+            query = query.where(column == value)
     if flt.since is not None:
         query = query.where(AuditEntry.at >= datetime.combine(flt.since, datetime.min.time(), UTC))
-    if flt.object_type is not None:
-        query = query.where(AuditEntry.object_type == flt.object_type)
-    return [_row(e) for e in session.scalars(query)]
+    if flt.until is not None:
+        end = datetime.combine(flt.until + timedelta(days=1), datetime.min.time(), UTC)
+        query = query.where(AuditEntry.at < end)
+    return query
 
 
 def _row(entry: AuditEntry) -> dict[str, Any]:

@@ -13,13 +13,14 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tierwise.workspace import audit
 from tierwise.workspace.errors import BadRequest, Conflict, NotAllowed, NotFound
 from tierwise.workspace.models import ROLES, ApiToken, User
-from tierwise.workspace.permissions import require_active, require_may_manage_users
+from tierwise.workspace.permissions import require_active, require_may_manage_users, team_ids
+from tierwise.workspace.web_tables import WebSession
 
 MIN_PASSWORD = 8
 TOKEN_PREFIX = "tw_"
@@ -85,10 +86,7 @@ def add(
         raise BadRequest("a user needs a name; give NAME, e.g. `tierwise users add rosa ...`")
     if role not in ROLES:
         raise BadRequest(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
-        raise BadRequest(
-            f"the password of {name!r} is {len(password)} characters; use at least {MIN_PASSWORD}"
-        )
+    _check_password(name, password)
     first = session.scalar(select(func.count()).select_from(User)) == 0
     if actor is None and not first:
         raise NotAllowed(
@@ -143,6 +141,7 @@ def disable(session: Session, actor: User, name: str) -> UserView:
     if not user.active:
         raise Conflict(f"user {name!r} is disabled already")
     user.active = False
+    ended = end_sessions(session, user, "user disabled")
     for token in session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
     ):
@@ -155,6 +154,102 @@ def disable(session: Session, actor: User, name: str) -> UserView:
         object_id=user.name,
         before={"active": True},
         after={"active": False},
+        comment=f"{ended} browser sessions ended" if ended else None,
+    )
+    return view(session, user)
+
+
+def end_sessions(session: Session, user: User, reason: str) -> int:
+    """End every live browser session of ``user`` (the web app's); returns how many."""
+    result = session.execute(
+        update(WebSession)
+        .where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))
+        .values(ended_at=audit.now(), end_reason=reason)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _managed_by(actor: User, user: User, doing: str) -> None:
+    """``actor`` may change ``user``: an admin or leader, only an admin for an admin,
+    never on themselves (an admin cannot lock themselves out)."""
+    require_may_manage_users(actor, user.role)
+    if user.id == actor.id:
+        raise NotAllowed(f"user {actor.name!r} may not {doing} themselves; ask another admin")
+
+
+def _check_password(name: str, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise BadRequest(
+            f"the password of {name!r} is {len(password)} characters; use at least {MIN_PASSWORD}"
+        )
+
+
+def reset_password(session: Session, actor: User, name: str, password: str) -> UserView:
+    """Set a new password for ``name``; every browser session of theirs ends (API tokens,
+    separate credentials, stay until revoked)."""
+    user = get(session, name)
+    _managed_by(actor, user, "reset the password of")
+    _check_password(user.name, password)
+    user.password_hash = _hasher.hash(password)
+    ended = end_sessions(session, user, "password reset")
+    audit.record(
+        session,
+        actor=actor.name,
+        action="user.password_reset",
+        object_type="user",
+        object_id=user.name,
+        comment=f"{ended} browser sessions ended",
+    )
+    return view(session, user)
+
+
+def set_role(session: Session, actor: User, name: str, role: str) -> UserView:
+    """Give ``name`` another role; their sessions end, so they log in again under it."""
+    if role not in ROLES:
+        raise BadRequest(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+    user = get(session, name)
+    _managed_by(actor, user, "change the role of")
+    require_may_manage_users(actor, role)
+    if user.role == role:
+        raise Conflict(f"user {user.name!r} is a {role} already")
+    before = user.role
+    user.role = role
+    ended = end_sessions(session, user, "role changed")
+    audit.record(
+        session,
+        actor=actor.name,
+        action="user.role",
+        object_type="user",
+        object_id=user.name,
+        before={"role": before},
+        after={"role": role},
+        comment=f"{ended} browser sessions ended" if ended else None,
+    )
+    return view(session, user)
+
+
+def set_manager(session: Session, actor: User, name: str, manager: str | None) -> UserView:
+    """Put ``name`` in ``manager``'s team (None: no manager). Sessions stay: a manager's
+    team is read at every request."""
+    user = get(session, name)
+    _managed_by(actor, user, "change the manager of")
+    boss = get(session, manager) if manager else None
+    if boss is not None and (boss.id == user.id or boss.id in team_ids(session, user)):
+        raise BadRequest(
+            f"{boss.name!r} reports to {user.name!r} (or is them), so cannot be their manager"
+        )
+    old = session.get(User, user.manager_id) if user.manager_id else None
+    if (old.id if old else None) == (boss.id if boss else None):
+        raise Conflict(f"the manager of {user.name!r} is {boss.name if boss else 'nobody'} already")
+    user.manager_id = boss.id if boss else None
+    audit.record(
+        session,
+        actor=actor.name,
+        action="user.manager",
+        object_type="user",
+        object_id=user.name,
+        before={"manager": old.name if old else None},
+        after={"manager": boss.name if boss else None},
     )
     return view(session, user)
 

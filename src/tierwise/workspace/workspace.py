@@ -110,6 +110,18 @@ class Workspace:
         with self.transaction() as s:
             return users.disable(s, users.acting(s, actor), name)
 
+    def reset_password(self, name: str, password: str, *, actor: str) -> users.UserView:
+        with self.transaction() as s:
+            return users.reset_password(s, users.acting(s, actor), name, password)
+
+    def set_role(self, name: str, role: str, *, actor: str) -> users.UserView:
+        with self.transaction() as s:
+            return users.set_role(s, users.acting(s, actor), name, role)
+
+    def set_manager(self, name: str, manager: str | None, *, actor: str) -> users.UserView:
+        with self.transaction() as s:
+            return users.set_manager(s, users.acting(s, actor), name, manager)
+
     def create_token(self, name: str, *, actor: str) -> tuple[int, str]:
         with self.transaction() as s:
             return users.create_token(s, users.acting(s, actor), name)

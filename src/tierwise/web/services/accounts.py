@@ -19,6 +19,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from tierwise.csv_safety import formula_safe
 from tierwise.web.services.errors import BadInput, Forbidden, NotFound
 from tierwise.web.services.viewer import Viewer
 
@@ -43,8 +44,6 @@ LIST_COLUMNS = (
 )
 SORTABLE = frozenset(LIST_COLUMNS)
 MAX_PAGE_SIZE = 500
-#: Cells a spreadsheet would run as a formula; exported with a leading apostrophe.
-FORMULA_START = r"^[=+\-@\t\r]"
 
 
 @dataclass(frozen=True)
@@ -183,14 +182,7 @@ def export_csv(
     t = filtered(table, viewer, query, overridden_ids)
     key = ibis.desc(query.sort) if query.descending else ibis.asc(query.sort)
     t = t.order_by([key, "customer_id"])
-    safe = t.select(
-        [
-            t[c].re_search(FORMULA_START).ifelse("'" + t[c], t[c]).name(c)
-            if t[c].type().is_string()
-            else t[c]
-            for c in t.columns
-        ]
-    )
+    safe = formula_safe(t)
     reader = safe.to_pyarrow_batches(chunk_size=20_000)
 
     def chunks() -> Iterator[bytes]:

@@ -30,3 +30,8 @@ class BadInput(ServiceError, ValueError):
 class NotLoggedIn(ServiceError):
     code = "not_authenticated"
     status = 401
+
+
+class Conflict(ServiceError):
+    code = "conflict"
+    status = 409

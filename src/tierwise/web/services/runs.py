@@ -61,6 +61,11 @@ class RunCatalog:
                 self._scanned_at = time.monotonic()
             return list(self._runs)
 
+    def invalidate(self) -> None:
+        """Rescan at the next call (a run was just written)."""
+        with self._lock:
+            self._scanned_at = -RESCAN_SECONDS
+
     def get(self, run_id: str | None) -> RunRef:
         """The run named ``run_id``, or the latest when None; ``NotFound`` otherwise."""
         runs = self.runs()

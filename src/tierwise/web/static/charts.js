@@ -1,5 +1,7 @@
 /* Draws the portfolio's charts: the specs come from the server as JSON (no inline
-   script), Vega evaluates expressions with its interpreter (no eval; the CSP forbids it). */
+   script), Vega evaluates expressions with its interpreter (no eval; the CSP forbids it).
+   The tooltip's default <style> element is off (style-src 'self' refuses it): its rules
+   are in app.css, and Vega sets positions through the CSSOM, which the CSP allows. */
 (function () {
   "use strict";
   var holder = document.getElementById("chart-specs");
@@ -20,7 +22,8 @@
         var spec = specs[el.getAttribute("data-chart")];
         if (!spec) { return; }
         jobs.push(
-          window.vegaEmbed(el, spec, { actions: false, renderer: "svg", config: config, ast: true, defaultStyle: false })
+          window.vegaEmbed(el, spec, { actions: false, renderer: "svg", config: config, ast: true, defaultStyle: false,
+            tooltip: { disableDefaultStyle: true } })
             .then(function () { el.setAttribute("data-drawn", "true"); })
             .catch(function (err) {
               el.setAttribute("data-drawn", "error");
