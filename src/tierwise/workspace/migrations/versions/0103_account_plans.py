@@ -1,7 +1,7 @@
 """Account plans: the plan, its versions and its actions.
 
 Revision ID: 0103
-Revises: 0104
+Revises: 0102
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0103"
-down_revision = "0104"
+down_revision = "0102"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """The scheduled refresh's history: one row per `tierwise refresh`.
 
 Revision ID: 0104
-Revises: 0102
+Revises: 0103
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0104"
-down_revision = "0102"
+down_revision = "0103"
 branch_labels = None
 depends_on = None
 
