@@ -222,7 +222,7 @@ def test_cli_day_in_every_format(runs, tmp_path):
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["--owner", "Nobody There"], "own no account or task"),
+        (["--owner", "Nobody There"], "own no account, task or plan action"),
         (["--owner", ROSA, "--format", "pdf"], "--format 'pdf'"),
         ([], "give --owner NAME"),
         (["--owner", ROSA, "--date", "01/06/2025"], "YYYY-MM-DD"),

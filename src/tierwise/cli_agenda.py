@@ -124,23 +124,30 @@ def _state_url(db: str | None) -> str | None:
     return "sqlite:///tierwise.db" if Path("tierwise.db").is_file() else None
 
 
-def _state(url: str | None, owners: list[str] | None) -> tuple[Any, Any, Any]:
-    """Overrides to review, outcomes that hide items, and the outcome log, from the DB."""
+def _state(url: str | None, owners: list[str] | None) -> tuple[Any, Any, Any, Any]:
+    """Overrides to review, outcomes that hide items, the outcome log and the open
+    actions of account plans, from the DB."""
     if url is None:
-        return None, None, None
+        return None, None, None, None
     from tierwise.workspace import Workspace
-    from tierwise.workspace.agenda_outcomes import open_overrides, outcomes_frame
+    from tierwise.workspace.agenda_outcomes import (
+        open_overrides,
+        open_plan_actions_frame,
+        outcomes_frame,
+    )
 
     with Workspace(url) as ws, ws.transaction() as session:
         log = outcomes_frame(session, owners)
-        return open_overrides(session), log, log
+        return open_overrides(session), log, log, open_plan_actions_frame(session)
 
 
 def _day(run: str, owner: str, day: str | None, fmt: str, out_file: Path | None, db: str | None):
     from tierwise.agenda import build_agenda
 
-    overrides, outcomes, _ = _state(_state_url(db), [owner])
-    agenda = build_agenda(run, owner=owner, day=day, overrides=overrides, outcomes=outcomes)
+    overrides, outcomes, _, actions = _state(_state_url(db), [owner])
+    agenda = build_agenda(
+        run, owner=owner, day=day, overrides=overrides, outcomes=outcomes, plan_actions=actions
+    )
     _emit(_render(agenda, owner, fmt), out_file)
 
 
@@ -166,9 +173,15 @@ def _team(run: str, team: str, day: str | None, fmt: str, out_file: Path | None,
     if fmt in ("ics", "md"):
         raise InputError("the team view is text or json; use --format text or json")
     manager = None if team in (ALL, "", "all") else team
-    overrides, outcomes, log = _state(_state_url(db), None)
+    overrides, outcomes, log, actions = _state(_state_url(db), None)
     view = team_view(
-        run, manager=manager, day=day, overrides=overrides, outcomes=outcomes, outcome_log=log
+        run,
+        manager=manager,
+        day=day,
+        overrides=overrides,
+        outcomes=outcomes,
+        outcome_log=log,
+        plan_actions=actions,
     )
     if fmt == "json":
         text = json.dumps(view.as_dict(), indent=2, ensure_ascii=False) + "\n"

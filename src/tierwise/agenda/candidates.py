@@ -334,3 +334,39 @@ def overrides(pending: pd.DataFrame | None, day: date, s: AgendaSettings) -> ir.
         urgent_why=why,
         ev_ref=o.override_id,
     )
+
+
+def plan_actions(actions: pd.DataFrame | None, day: date, s: AgendaSettings) -> ir.Table | None:
+    """Open actions of kept account plans (CONTRACT §7), on the day of the action's owner
+    (the account's owner when the action names none).
+
+    ``actions`` (from the workspace database): ``customer_id, action_key, title, owner, due,
+    objective, version``.
+    """
+    if actions is None or actions.empty:
+        return None
+    a = ibis.memtable(actions).cast(
+        {
+            "customer_id": "string",
+            "action_key": "string",
+            "title": "string",
+            "owner": "string",
+            "due": "date",
+            "objective": "string",
+            "version": "int64",
+        }
+    )
+    urgent, why = _due_rule(a.due, day, s, "the plan action")
+    return shaped(
+        a,
+        customer_id=a.customer_id,
+        item_owner=a.owner,
+        kind=ibis.literal("plan_action"),
+        reason="plan action " + a.action_key,
+        title="Account plan: " + a.title,
+        due=a.due,
+        urgent=urgent,
+        urgent_why=why,
+        ev_ref=a.action_key,
+        ev_count=a.version,
+    )

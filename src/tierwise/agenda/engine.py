@@ -87,13 +87,15 @@ def build_agenda(
     policy: Policy | None = None,
     overrides: pd.DataFrame | None = None,
     outcomes: pd.DataFrame | None = None,
+    plan_actions: pd.DataFrame | None = None,
 ) -> Agenda:
     """The agenda of ``owner`` (or of ``owners``, or of every owner) for ``day``.
 
     ``day`` defaults to the run's as-of date. ``overrides`` (``override_id, customer_id,
     tier, status, review_by``) and ``outcomes`` (``item_id, action, on, until``: done,
-    snoozed and skipped items) come from a workspace database; without them the agenda
-    has no override items and hides nothing.
+    snoozed and skipped items) and ``plan_actions`` (the open actions of kept account
+    plans, ``workspace.agenda_outcomes.open_plan_actions_frame``) come from a workspace
+    database; without them the agenda has no override or plan items and hides nothing.
     """
     inputs = run if isinstance(run, RunInputs) else read_run(run, policy=policy)
     day = _day(day, inputs.as_of)
@@ -101,8 +103,8 @@ def build_agenda(
     accounts = inputs.accounts
     if chosen is not None:
         accounts = accounts.filter(accounts.owner.isin(chosen))
-    notes = _notes(inputs, chosen)
-    items = candidate_items(inputs, accounts, day, overrides, chosen)
+    notes = _notes(inputs, chosen, _action_owners(plan_actions))
+    items = candidate_items(inputs, accounts, day, overrides, chosen, plan_actions)
     items = place(items, inputs.policy.agenda)
     items = items.mutate(
         item_id="ag-"
@@ -113,7 +115,7 @@ def build_agenda(
         gone = _hidden_ids(outcomes, day)
         hidden_expr = items.semi_join(gone, "item_id")
         items = items.anti_join(gone, "item_id")
-    capacity = daily_capacity(inputs.policy, _owners(inputs, accounts, chosen))
+    capacity = daily_capacity(inputs.policy, _owners(inputs, accounts, chosen, plan_actions))
     planned = _ranked(items, inputs, ibis.memtable(capacity))
     frame = planned.execute().sort_values(["owner", "rank"], ignore_index=True)
     cap = _capacity_summary(frame, capacity)
@@ -137,9 +139,11 @@ def candidate_items(
     day: date,
     overrides: pd.DataFrame | None,
     chosen: list[str] | None = None,
+    plan_actions: pd.DataFrame | None = None,
 ) -> ir.Table:
-    """Every candidate item of ``accounts``' owners (and the tasks ``chosen`` people own
-    on other accounts), joined with the account's figures; ``owner`` is whose day it is."""
+    """Every candidate item of ``accounts``' owners (and the tasks and plan actions
+    ``chosen`` people own on other accounts), joined with the account's figures; ``owner``
+    is whose day it is."""
     settings, service = inputs.policy.agenda, inputs.policy.service
     ids = accounts.select("customer_id")
     tasks = inputs.tasks
@@ -162,6 +166,10 @@ def candidate_items(
     pending = cand.overrides(overrides, day, settings)
     if pending is not None:
         parts.append(pending.semi_join(ids, "customer_id"))
+    actions = cand.plan_actions(_chosen_actions(plan_actions, chosen), day, settings)
+    if actions is not None:  # an action without an owner is on its account owner's day
+        owned = actions.filter(actions.item_owner.notnull())
+        parts += [owned, actions.filter(actions.item_owner.isnull()).semi_join(ids, "customer_id")]
     union = ibis.union(*parts, distinct=False)
     everyone = inputs.accounts
     info = everyone.select(
@@ -178,13 +186,30 @@ def candidate_items(
     return joined.mutate(owner=ibis.coalesce(joined.item_owner, joined.owner)).drop("item_owner")
 
 
-def _owners(inputs: RunInputs, accounts: ir.Table, chosen: list[str] | None) -> list[str]:
-    """Whose days these are: the accounts' owners and the owners of open tasks."""
+def _chosen_actions(actions: pd.DataFrame | None, chosen: list[str] | None) -> pd.DataFrame | None:
+    """The plan actions ``chosen`` people carry, and those without an owner (kept only on
+    the chosen people's accounts by the caller); all of them when no one is chosen."""
+    if actions is None or actions.empty or chosen is None:
+        return actions
+    return actions[actions["owner"].isin(chosen) | actions["owner"].isna()]
+
+
+def _owners(
+    inputs: RunInputs,
+    accounts: ir.Table,
+    chosen: list[str] | None,
+    plan_actions: pd.DataFrame | None = None,
+) -> list[str]:
+    """Whose days these are: the accounts' owners and the owners of open tasks and of
+    open plan actions."""
     tasks = inputs.tasks.filter(inputs.tasks.owner.notnull())
     if chosen is not None:
         tasks = tasks.filter(tasks.owner.isin(chosen))
     both = ibis.union(accounts.select("owner"), tasks.select("owner"), distinct=True)
-    return sorted(both.execute()["owner"].dropna())
+    owners = set(both.execute()["owner"].dropna())
+    named = _action_owners(plan_actions)
+    owners |= named if chosen is None else named & set(chosen)
+    return sorted(owners)
 
 
 def _ranked(items: ir.Table, inputs: RunInputs, capacity: ir.Table) -> ir.Table:
@@ -261,7 +286,13 @@ def _day(value: date | str | None, as_of: date) -> date:
         raise InputError(f"date {value!r} is not a date; write it as YYYY-MM-DD") from exc
 
 
-def _notes(inputs: RunInputs, chosen: list[str] | None) -> list[str]:
+def _action_owners(plan_actions: pd.DataFrame | None) -> set[str]:
+    if plan_actions is None or plan_actions.empty:
+        return set()
+    return set(plan_actions["owner"].dropna())
+
+
+def _notes(inputs: RunInputs, chosen: list[str] | None, action_owners: set[str]) -> list[str]:
     notes = []
     if not (inputs.folder / "details" / "agenda_tasks.parquet").is_file():
         notes.append(
@@ -278,10 +309,11 @@ def _notes(inputs: RunInputs, chosen: list[str] | None) -> list[str]:
             inputs.accounts.select("owner"), inputs.tasks.select("owner"), distinct=True
         )
         known = set(owners.filter(owners.owner.isin(chosen)).execute()["owner"])
+        known |= action_owners
         unknown = [o for o in chosen if o not in known]
         if unknown:
             raise InputError(
-                f"owner(s) {unknown} own no account or task in {inputs.folder}; check the "
-                "spelling (the scorecard's `owner` column)"
+                f"owner(s) {unknown} own no account, task or plan action in {inputs.folder}; "
+                "check the spelling (the scorecard's `owner` column)"
             )
     return notes

@@ -25,6 +25,7 @@ EVIDENCE = {
     "alert": {"ev_level": "relationship_level", "ev_trend": "trend", "ev_ref": "play"},
     "reduce": {"ev_hours": "hours_to_free"},
     "override": {"ev_ref": "override_id"},
+    "plan_action": {"ev_ref": "plan_action", "ev_count": "plan_version"},
 }
 FIELDS = (
     "item_id",

@@ -71,6 +71,7 @@ def team_view(
     overrides: pd.DataFrame | None = None,
     outcomes: pd.DataFrame | None = None,
     outcome_log: pd.DataFrame | None = None,
+    plan_actions: pd.DataFrame | None = None,
 ) -> TeamView:
     """The team of ``manager`` (from the policy's team, or ``members``), or everyone."""
     inputs = run if isinstance(run, RunInputs) else read_run(run, policy=policy)
@@ -85,7 +86,14 @@ def team_view(
         )
         members = [m for m in members if m in owned]
     agenda = (
-        build_agenda(inputs, owners=members, day=day, overrides=overrides, outcomes=outcomes)
+        build_agenda(
+            inputs,
+            owners=members,
+            day=day,
+            overrides=overrides,
+            outcomes=outcomes,
+            plan_actions=plan_actions,
+        )
         if members != []
         else None
     )

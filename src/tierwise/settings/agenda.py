@@ -12,7 +12,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-KINDS = ("purchase", "task", "cadence", "review", "alert", "override", "reduce")
+KINDS = ("purchase", "task", "cadence", "review", "alert", "override", "plan_action", "reduce")
 
 
 def _default_minutes() -> dict[str, int]:
@@ -23,6 +23,7 @@ def _default_minutes() -> dict[str, int]:
         "review": 60,
         "alert": 30,
         "override": 10,
+        "plan_action": 30,
         "reduce": 0,
     }
 

@@ -179,3 +179,31 @@ def open_overrides(session: Session) -> pd.DataFrame:
         for o in session.scalars(query)
     ]
     return pd.DataFrame(rows, columns=["override_id", "customer_id", "tier", "status", "review_by"])
+
+
+PLAN_ACTION_COLUMNS = ["customer_id", "action_key", "title", "owner", "due", "objective", "version"]
+
+
+def open_plan_actions_frame(session: Session) -> pd.DataFrame:
+    """The open actions of every kept account plan, for the agenda (CONTRACT §7: a plan's
+    actions feed its owner's day)."""
+    from tierwise.workspace.plan_tables import AccountPlanAction, AccountPlanRecord
+
+    query = (
+        select(AccountPlanAction, AccountPlanRecord.current_version)
+        .join(AccountPlanRecord, AccountPlanRecord.id == AccountPlanAction.plan_id)
+        .where(AccountPlanAction.status == "open")
+    )
+    rows = [
+        {
+            "customer_id": a.customer_id,
+            "action_key": a.action_key,
+            "title": a.title,
+            "owner": a.owner,
+            "due": a.due,
+            "objective": a.objective,
+            "version": version,
+        }
+        for a, version in session.execute(query)
+    ]
+    return pd.DataFrame(rows, columns=PLAN_ACTION_COLUMNS)

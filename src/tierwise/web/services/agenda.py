@@ -56,7 +56,11 @@ def day_view(
     """``owner``'s day (default: the viewer's own, else the first they may see)."""
     from tierwise.agenda import build_agenda
     from tierwise.agenda.render import day_summary
-    from tierwise.workspace.agenda_outcomes import open_overrides, outcomes_frame
+    from tierwise.workspace.agenda_outcomes import (
+        open_overrides,
+        open_plan_actions_frame,
+        outcomes_frame,
+    )
 
     when = _day(day)
     owners = visible_owners(viewer, _run_owners(run))
@@ -71,9 +75,15 @@ def day_view(
     with workspace.transaction() as session:
         overrides = open_overrides(session)
         outcomes = outcomes_frame(session, [owner])
+        actions = open_plan_actions_frame(session)
     try:
         agenda = build_agenda(
-            run.path, owner=owner, day=when, overrides=overrides, outcomes=outcomes
+            run.path,
+            owner=owner,
+            day=when,
+            overrides=overrides,
+            outcomes=outcomes,
+            plan_actions=actions,
         )
     except InputError as exc:
         raise NotFound(str(exc)) from exc
