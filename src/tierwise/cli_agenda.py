@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tierwise.errors import InputError, TierwiseError
+from tierwise.cli_common import parse_date
+from tierwise.errors import InputError
 
 if TYPE_CHECKING:
     from tierwise.agenda.engine import Agenda
@@ -249,7 +249,7 @@ def _outcome(
                 verb=verb,
                 day=agenda.day,
                 reason=reason,
-                until=_date(until, "--until"),
+                until=parse_date(until, "--until"),
             )
             said = f"{item_id} ({item.kind}, {item.customer_id}) {outcome.action}"
             if outcome.until:
@@ -262,12 +262,3 @@ def _latest_run(ws: Any) -> str:
     if not runs:
         raise InputError("the database has no run with a folder; give --run RUN")
     return str(runs[-1]["run_dir"])
-
-
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise TierwiseError(f"{option} {value!r} is not a date; write it as YYYY-MM-DD") from exc

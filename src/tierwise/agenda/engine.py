@@ -20,30 +20,14 @@ import pandas as pd
 
 from tierwise.agenda import candidates as cand
 from tierwise.agenda.capacity import daily_capacity
+from tierwise.agenda.evidence import FIELDS
 from tierwise.agenda.inputs import RunInputs, read_run
 from tierwise.agenda.matrix import place, planned_minutes, quadrant_order
 from tierwise.errors import InputError
 from tierwise.settings.schema import Policy
 
 #: The columns of ``Agenda.items`` (CONTRACT §6 names, then the planning columns).
-ITEM_COLUMNS = (
-    "item_id",
-    "owner",
-    "rank",
-    "customer_id",
-    "name",
-    "tier",
-    "kind",
-    "quadrant",
-    "title",
-    "why",
-    "due",
-    "minutes",
-    "plan",
-    "important",
-    "urgent",
-    "value",
-)
+ITEM_COLUMNS = (*FIELDS, "important", "urgent", "value")
 OUTCOME_COLUMNS = {"item_id": "string", "action": "string", "on": "date", "until": "date"}
 
 
