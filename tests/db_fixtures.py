@@ -36,8 +36,9 @@ def _pg_unavailable(reason: str) -> None:
 
 
 @contextmanager
-def fresh_pg_database() -> Iterator[str]:
-    """Create a fresh PostgreSQL database; yield its URL; drop it afterwards."""
+def fresh_pg_database(template: str | None = None) -> Iterator[str]:
+    """Create a fresh PostgreSQL database (a copy of the database at URL ``template``, which
+    nothing may be connected to); yield its URL; drop it afterwards."""
     try:
         import psycopg
     except ImportError as exc:  # pragma: no cover - psycopg is a dependency
@@ -59,7 +60,11 @@ def fresh_pg_database() -> Iterator[str]:
         _pg_unavailable(str(exc).strip().splitlines()[0])
     name = f"tw_test_{uuid.uuid4().hex[:12]}"
     with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        if template is None:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        else:  # a name fresh_pg_database made: safe to quote as it is
+            source = make_url(template).database
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
         try:
             yield base.set(database=name).render_as_string(hide_password=False)
         finally:

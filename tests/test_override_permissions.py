@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -24,17 +25,26 @@ TEAM = [
 ROLES = ["ada", "lee", "mia", "max", "rosa", "otto", "ann"]
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The team and a run, built once: seven argon2 hashes are slow on purpose."""
+    db = tmp_path_factory.mktemp("template") / "w.db"
+    with Workspace(f"sqlite:///{db}") as ws:
+        ws.add_user("ada", role="admin", password=PW)
+        for name, role, manager in TEAM[1:]:
+            ws.add_user(name, role=role, password=PW, manager=manager, actor="ada")
+        register_run(
+            ws,
+            [("R1", "core", "rosa"), ("R2", "core", "Rosa"), ("O1", "core", "otto")],
+        )
+    return db
+
+
 @pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    ws = Workspace(f"sqlite:///{tmp_path / 'w.db'}")
-    ws.add_user("ada", role="admin", password=PW)
-    for name, role, manager in TEAM[1:]:
-        ws.add_user(name, role=role, password=PW, manager=manager, actor="ada")
-    register_run(
-        ws,
-        [("R1", "core", "rosa"), ("R2", "core", "Rosa"), ("O1", "core", "otto")],
-    )
-    return ws
+def ws(template: Path, tmp_path: Path) -> Workspace:
+    """A fresh copy of the template workspace for each test."""
+    shutil.copyfile(template, tmp_path / "w.db")
+    return Workspace(f"sqlite:///{tmp_path / 'w.db'}")
 
 
 def _allowed(action) -> bool:

@@ -65,8 +65,10 @@ def test_every_imported_package_is_a_declared_dependency():
 
 
 def _uv() -> list[str]:
-    if found := shutil.which("uv"):
-        return [found]
+    # `uv run pytest` (scripts/test.sh) names itself in $UV; uv need not be on PATH
+    for found in (os.environ.get("UV"), shutil.which("uv")):
+        if found and Path(found).is_file():
+            return [found]
     for python in (sys.executable, shutil.which("python3")):
         if (
             python
@@ -83,11 +85,20 @@ def _run(args: list[str | Path], **kwargs) -> subprocess.CompletedProcess[str]:
     return result
 
 
+def _run_uv(uv: list[str], args: list[str | Path], **kwargs) -> subprocess.CompletedProcess[str]:
+    """A uv command from its cache alone (scripts/test.sh has just filled it with the locked
+    versions), else, when the cache lacks something, with the package index as usual."""
+    offline = subprocess.run(
+        [*uv, *(str(a) for a in args), "--offline"], capture_output=True, text=True, **kwargs
+    )
+    return offline if offline.returncode == 0 else _run([*uv, *args], **kwargs)
+
+
 @pytest.mark.slow
 def test_the_wheel_runs_the_demo_in_a_fresh_environment(tmp_path):
     uv = _uv()
     dist = tmp_path / "dist"
-    _run([*uv, "build", "--wheel", "--out-dir", dist, ROOT])
+    _run_uv(uv, ["build", "--wheel", "--out-dir", dist, ROOT])
     (wheel,) = dist.glob("tierwise-*.whl")
     # the locked versions, so the check does not depend on today's releases
     constraints = tmp_path / "constraints.txt"
@@ -107,7 +118,7 @@ def test_the_wheel_runs_the_demo_in_a_fresh_environment(tmp_path):
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", venv])
     python = venv / "bin" / "python"
-    _run([*uv, "pip", "install", "--python", python, "--constraint", constraints, wheel])
+    _run_uv(uv, ["pip", "install", "--python", python, "--constraint", constraints, wheel])
 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     imported = _run([python, "-c", "import tierwise, sys; print(tierwise.__file__)"], env=env)

@@ -7,7 +7,6 @@ itself is tested in test_web_security.py.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -21,8 +20,10 @@ from tierwise.web.deps import current_viewer
 from tierwise.web.services.viewer import Viewer
 
 
-@pytest.fixture
-def as_viewer(tmp_path: Path) -> Iterator[object]:
+@pytest.fixture(scope="module")
+def as_viewer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One app for the module: its tests only read (GET), each as the viewer it names."""
+    tmp_path = tmp_path_factory.mktemp("web")
     app = create_app(
         WebSettings(runs_dir=write_runs(tmp_path), db_url=f"sqlite:///{tmp_path / 'ws.db'}")
     )

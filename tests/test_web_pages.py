@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -18,8 +17,10 @@ from tierwise.web.deps import current_viewer
 from tierwise.web.services.viewer import Viewer
 
 
-@pytest.fixture
-def client_for(tmp_path: Path) -> Iterator[object]:
+@pytest.fixture(scope="module")
+def client_for(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One app for the module: its tests only read (GET), each as the viewer it names."""
+    tmp_path = tmp_path_factory.mktemp("web")
     app = create_app(
         WebSettings(runs_dir=write_runs(tmp_path), db_url=f"sqlite:///{tmp_path / 'ws.db'}")
     )

@@ -8,6 +8,7 @@ tests/web_support.py (their password: ``PASSWORD``).
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from tests.db_fixtures import fresh_pg_database
 from tests.web_support import PASSWORD, make_workspace
 from tierwise.web import WebSettings, create_app
 from tierwise.web.security import sessions
@@ -29,11 +31,41 @@ from tierwise.workspace.web_tables import LoginThrottle, WebSession
 COOKIE = "tierwise_session"
 
 
+@pytest.fixture(scope="module")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The workspace every SQLite test starts from, built once: (database file, runs folder).
+    Building it hashes seven passwords with argon2, slow on purpose; a copy is quick."""
+    folder = tmp_path_factory.mktemp("template")
+    root = make_workspace(f"sqlite:///{folder / 'ws.db'}", folder / "runs")
+    return folder / "ws.db", root
+
+
+@pytest.fixture(scope="module")
+def pg_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The same workspace on PostgreSQL, built once, copied by CREATE DATABASE ... TEMPLATE."""
+    folder = tmp_path_factory.mktemp("template-pg")
+    with fresh_pg_database() as url:
+        yield url, make_workspace(url, folder / "runs")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def workspace(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A fresh copy of the workspace (its URL, its runs folder), on SQLite and on PostgreSQL.
+    The runs folder is shared: the app only reads it."""
+    if request.param == "sqlite":
+        db, root = request.getfixturevalue("sqlite_template")
+        shutil.copyfile(db, tmp_path / "ws.db")
+        yield f"sqlite:///{tmp_path / 'ws.db'}", root
+    else:
+        template, root = request.getfixturevalue("pg_template")
+        with fresh_pg_database(template) as url:
+            yield url, root
+
+
 @pytest.fixture
-def setup(tmp_path: Path, db_url: str) -> Iterator[tuple[TestClient, str]]:
+def setup(workspace: tuple[str, Path]) -> Iterator[tuple[TestClient, str]]:
     """The app on a fresh workspace, once on SQLite and once on PostgreSQL."""
-    url = db_url
-    root = make_workspace(url, tmp_path / "runs")
+    url, root = workspace
     app = create_app(WebSettings(runs_dir=root, db_url=url, login_max_failures=3))
     with TestClient(app, follow_redirects=False) as client:
         yield client, url
@@ -76,9 +108,12 @@ def test_login_sets_an_opaque_httponly_lax_cookie_and_redirects(setup) -> None:
     assert ("Rita Rep", "login") in audit_actions(url)
 
 
-def test_over_tls_the_cookie_is_host_prefixed_and_secure(tmp_path: Path) -> None:
+def test_over_tls_the_cookie_is_host_prefixed_and_secure(
+    sqlite_template: tuple[Path, Path], tmp_path: Path
+) -> None:
+    db, root = sqlite_template
+    shutil.copyfile(db, tmp_path / "ws.db")
     url = f"sqlite:///{tmp_path / 'ws.db'}"
-    root = make_workspace(url, tmp_path / "runs")
     app = create_app(WebSettings(runs_dir=root, db_url=url, secure_cookies=True))
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
         r = login(client, "Rita Rep")

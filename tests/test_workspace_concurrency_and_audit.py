@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from tests.db_fixtures import register_run
+from tests.db_fixtures import fresh_pg_database, register_run
 from tierwise.workspace import Conflict, Workspace
 from tierwise.workspace.audit import AuditIsAppendOnly
 from tierwise.workspace.models import AuditEntry
@@ -16,15 +19,42 @@ from tierwise.workspace.models import AuditEntry
 PW = "long enough password"
 
 
-@pytest.fixture
-def ws(db_url: str) -> Workspace:
-    ws = Workspace(db_url, migrate=False)
+def _build(url: str) -> str:
+    ws = Workspace(url, migrate=False)
     ws.upgrade()
     ws.add_user("ada", role="admin", password=PW)
     ws.add_user("lee", role="leader", password=PW, actor="ada")
     ws.add_user("rosa", role="rep", password=PW, manager="lee", actor="lee")
     register_run(ws, [("R1", "core", "rosa")])
-    return ws
+    ws.close()
+    return url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def template(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The workspace every test starts from, built once per database (argon2 is slow)."""
+    if request.param == "sqlite":
+        yield _build(f"sqlite:///{tmp_path_factory.mktemp('template') / 'ws.db'}")
+    else:
+        with fresh_pg_database() as url:
+            yield _build(url)
+
+
+@pytest.fixture
+def ws(template: str, tmp_path: Path) -> Iterator[Workspace]:
+    """A fresh copy of the template for each test."""
+    if template.startswith("sqlite:///"):
+        shutil.copyfile(template.removeprefix("sqlite:///"), tmp_path / "ws.db")
+        ws = Workspace(f"sqlite:///{tmp_path / 'ws.db'}", migrate=False)
+        yield ws
+        ws.close()
+    else:
+        with fresh_pg_database(template) as url:
+            ws = Workspace(url, migrate=False)
+            yield ws
+            ws.close()
 
 
 def test_concurrent_approvals_end_in_one_approval_and_one_clear_refusal(ws: Workspace):
