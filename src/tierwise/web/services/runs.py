@@ -52,14 +52,30 @@ class RunCatalog:
         self._lock = threading.Lock()
         self._runs: list[RunRef] = []
         self._scanned_at = -RESCAN_SECONDS
+        self._scanned = False
+        self._scanning = False
 
     def runs(self) -> list[RunRef]:
-        """All runs, oldest first (by as-of date, then creation time)."""
+        """All runs, oldest first (by as-of date, then creation time).
+
+        One caller rescans while the others keep the last list: the rescan asks the
+        workspace database for its runs, and a request waiting on the lock would hold its
+        own database connection, so under load every pooled connection could end up held
+        by a request waiting for the one that needs a connection to finish.
+        """
         with self._lock:
-            if time.monotonic() - self._scanned_at >= RESCAN_SECONDS:
-                self._runs = _scan(self.root, self.registered())
-                self._scanned_at = time.monotonic()
-            return list(self._runs)
+            due = time.monotonic() - self._scanned_at >= RESCAN_SECONDS
+            if not due or (self._scanning and self._scanned):
+                return list(self._runs)
+            self._scanning = True
+        try:
+            found = _scan(self.root, self.registered())
+        finally:
+            with self._lock:
+                self._scanning = False
+        with self._lock:
+            self._runs, self._scanned_at, self._scanned = found, time.monotonic(), True
+            return list(found)
 
     def invalidate(self) -> None:
         """Rescan at the next call (a run was just written)."""
