@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tierwise.cli_common import parse_date
+from tierwise.cli_common import ReplaceFileOpt, parse_date
 from tierwise.errors import InputError
+from tierwise.folders import check_new_file
 
 if TYPE_CHECKING:
     from tierwise.agenda.engine import Agenda
@@ -65,6 +66,7 @@ def agenda_command(
     out_file: Annotated[
         Path | None, typer.Option("--out", help="Write to this file instead of the terminal.")
     ] = None,
+    force: ReplaceFileOpt = False,
     db: Annotated[
         str | None,
         typer.Option(
@@ -105,6 +107,8 @@ def agenda_command(
             raise InputError(
                 "give --owner NAME for one person's day, or --team MANAGER (--team all: everyone)"
             )
+        if out_file is not None:
+            check_new_file(out_file, force=force)
         if team is not None:
             _team(target, team, day, fmt, out_file, db)
         else:

@@ -99,6 +99,12 @@ ForceOpt = Annotated[
         "files are never written.",
     ),
 ]
+ReplaceFileOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Replace the output file if it exists (else an existing file stops it)."
+    ),
+]
 PolicyOpt = Annotated[
     Path | None, typer.Option("--policy", help="Policy YAML file; default: the built-in policy.")
 ]

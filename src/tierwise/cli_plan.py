@@ -14,9 +14,10 @@ from typing import Annotated, Any, cast
 
 import typer
 
-from tierwise.cli_common import run_command
+from tierwise.cli_common import ReplaceFileOpt, run_command
 from tierwise.cli_workspace import DbOpt
 from tierwise.errors import TierwiseError
+from tierwise.folders import check_new_file
 
 FORMATS = ("md", "html", "json")
 
@@ -71,14 +72,17 @@ def plan_command(
         str | None, typer.Option("--today", help="The day overdue is judged on (YYYY-MM-DD).")
     ] = None,
     out_file: Annotated[
-        Path | None, typer.Option("--out", help="Write to this new file instead of printing.")
+        Path | None, typer.Option("--out", help="Write to this file instead of printing.")
     ] = None,
+    force: ReplaceFileOpt = False,
 ) -> None:
     """Draft, keep and share an account plan; or, with --status, the leader's view."""
 
     def body() -> None:
         if fmt not in FORMATS:
             raise TierwiseError(f"--format {fmt!r} is not known; use one of {', '.join(FORMATS)}")
+        if out_file is not None:
+            check_new_file(out_file, force=force)
         if status:
             if customer_id is not None:
                 raise TierwiseError("--status shows every strategic account; leave out CUSTOMER_ID")
@@ -100,10 +104,6 @@ def _emit(text: str, out_file: Path | None) -> None:
     if out_file is None:
         typer.echo(text, nl=not text.endswith("\n"))
         return
-    if out_file.exists():
-        raise TierwiseError(
-            f"{out_file} exists already; name a new file (tierwise never replaces one)"
-        )
     out_file.write_text(text, encoding="utf-8")
     typer.echo(f"Plan written to {out_file}", err=True)
 

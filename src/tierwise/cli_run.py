@@ -21,6 +21,7 @@ from tierwise.cli_common import (
     PolicyOpt,
     PresetOpt,
     QuietOpt,
+    ReplaceFileOpt,
     StageBar,
     TableOpt,
     WhereOpt,
@@ -32,6 +33,7 @@ from tierwise.cli_common import (
 from tierwise.cli_crm import ChangesOpt, print_changes
 from tierwise.cli_workspace import DbOpt
 from tierwise.errors import TierwiseError
+from tierwise.folders import check_new_file
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -230,6 +232,7 @@ def compare(
         Path | None, typer.Option("--chart", help="Save the tier migration matrix as .png or .svg.")
     ] = None,
     changes: ChangesOpt = None,
+    force: ReplaceFileOpt = False,
 ) -> None:
     """What changes from run A to run B: tier migration, hours per person, profit, CEV by
     tier, and the accounts that moved tier or level, got an alert or became loss-makers."""
@@ -243,6 +246,9 @@ def compare(
 
         _require_run(run_a)
         _require_run(run_b)
+        for path, flag in ((out_file, "--out"), (chart, "--chart"), (changes, "--changes")):
+            if path is not None:
+                check_new_file(path, force=force, flag=flag)
         result = compare_runs(run_a, run_b)
         matrix = result.migration
         table = Table(

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tierwise.cli_common import out, parse_date, run_command
+from tierwise.cli_common import ReplaceFileOpt, out, parse_date, run_command
 from tierwise.errors import TierwiseError
 
 db_app = typer.Typer(help="Create and upgrade the workspace database.", no_args_is_help=True)
@@ -401,13 +401,17 @@ def audit_command(
     csv_file: Annotated[
         Path | None, typer.Option("--csv", help="Also write the entries to this CSV file.")
     ] = None,
+    force: ReplaceFileOpt = False,
     db: DbOpt = None,
 ) -> None:
     """The audit trail: who changed what, when, before -> after (append-only)."""
 
     def body() -> None:
+        from tierwise.folders import check_new_file
         from tierwise.workspace.audit import COLUMNS
 
+        if csv_file is not None:
+            check_new_file(csv_file, force=force, flag="--csv")
         rows = _workspace(db).audit(customer, parse_date(since, "--since"))
         if csv_file is not None:
             _write_csv(csv_file, rows, list(COLUMNS))

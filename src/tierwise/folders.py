@@ -55,6 +55,21 @@ def foreign_files(folder: Path) -> list[str]:
     return [f for f in _contents(folder) if f not in owned]
 
 
+def check_new_file(path: Path, *, force: bool, flag: str = "--out") -> None:
+    """Stop, naming the file and the fix, unless writing ``path`` replaces nothing of the
+    user's: a new file is fine, an existing one only with ``force``. A single file carries
+    no manifest, so tierwise cannot tell its own earlier output from the user's file: the
+    user says so with --force.
+    """
+    if path.is_dir():
+        raise InputError(f"{flag} {path} is a folder; give the name of a file to write")
+    if path.exists() and not force:
+        raise InputError(
+            f"{path} exists already and tierwise never replaces a file unasked; name a new "
+            f"file, or pass --force to replace it"
+        )
+
+
 def check_target(
     folder: Path,
     *,
