@@ -263,3 +263,10 @@ def test_the_cli_keeps_an_edited_plan_and_shows_the_leaders_view(
     assert view["strategic"] == len(strategic)
     assert set(view["no_plan"]) == strategic - {top}
     assert {a["customer_id"] for a in view["overdue"]} == {top}
+    text = runner.invoke(
+        app, ["plan", "--status", str(run_dir), "--db", url, "--today", "2026-01-01"]
+    )
+    assert text.exit_code == 0, text.output
+    listed = scorecard[scorecard.customer_id.isin(strategic - {top})]
+    for row in listed.itertuples():  # each account without a plan by id, name and owner
+        assert f"- {row.customer_id} {row.name} ({row.owner or 'no owner'})" in text.output

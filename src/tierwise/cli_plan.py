@@ -14,7 +14,7 @@ from typing import Annotated, Any, cast
 
 import typer
 
-from tierwise.cli_common import ReplaceFileOpt, run_command
+from tierwise.cli_common import ReplaceFileOpt, parse_date, run_command
 from tierwise.cli_workspace import DbOpt
 from tierwise.errors import TierwiseError
 from tierwise.folders import check_new_file
@@ -182,11 +182,11 @@ def _workspace_latest(db: str | None, customer_id: str, version: int | None) -> 
 
 
 def _status(run: Path, db: str | None, today: str | None, fmt: str) -> str:
-    from tierwise.plans.status import strategic_accounts
+    from tierwise.plans.status import account_labels, strategic_accounts
     from tierwise.workspace import Workspace
     from tierwise.workspace import plans as service
 
-    day = date.today() if today is None else _date(today)
+    day = parse_date(today, "--today") or date.today()
     customers, stale_days = strategic_accounts(run)
     with Workspace(db) as ws, ws.transaction() as s:
         view = service.plan_status(s, customers, today=day, stale_after_days=stale_days)
@@ -195,11 +195,12 @@ def _status(run: Path, db: str | None, today: str | None, fmt: str) -> str:
             {"strategic": len(customers), "stale_after_days": stale_days, **view.as_dict()},
             indent=2,
         )
+    labels = account_labels(run, view.no_plan) if view.no_plan else {}
     lines = [
         f"# Account plans of the {len(customers)} strategic accounts (as of {day.isoformat()})",
         "",
         f"## No plan ({len(view.no_plan)})",
-        *[f"- {c}" for c in view.no_plan],
+        *[f"- {c} {labels.get(c, '')}".rstrip() for c in view.no_plan],
         "",
         f"## Stale: not edited for more than {stale_days} days ({len(view.stale)})",
         *[
@@ -216,10 +217,3 @@ def _status(run: Path, db: str | None, today: str | None, fmt: str) -> str:
         ],
     ]
     return "\n".join(lines) + "\n"
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise TierwiseError(f"--today {value!r} is not a date; write it as YYYY-MM-DD") from None

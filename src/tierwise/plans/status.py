@@ -30,3 +30,16 @@ def strategic_accounts(run: str | Path) -> tuple[list[str], int]:
     return sorted(
         str(c) for c in table.column("customer_id").to_pylist()
     ), settings.stale_after_days
+
+
+def account_labels(run: str | Path, customers: list[str]) -> dict[str, str]:
+    """``customer_id -> "Name (owner)"`` for the leader's view, from the run's scorecard."""
+    path = Path(run) / "scorecard.parquet"
+    present = set(pq.read_schema(path).names)
+    columns = ["customer_id", *[c for c in ("name", "owner") if c in present]]
+    table = pq.read_table(path, columns=columns, filters=[("customer_id", "in", customers)])
+    labels = {}
+    for row in table.to_pylist():
+        name, owner = row.get("name"), row.get("owner")
+        labels[str(row["customer_id"])] = f"{name or 'no name'} ({owner or 'no owner'})"
+    return labels
