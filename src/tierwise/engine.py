@@ -7,6 +7,7 @@ import os
 import tempfile
 
 import ibis
+import ibis.expr.types as ir
 
 DEFAULT_MEMORY_LIMIT = "3GB"
 
@@ -33,8 +34,43 @@ def connect_embedded(limit: str | None = None, threads: int | None = None) -> ib
     return con
 
 
+def is_duckdb(con: ibis.BaseBackend) -> bool:
+    """Whether ``con`` is the embedded engine (DuckDB), where tables may be temporary."""
+    return con.name == "duckdb"
+
+
+def materialise(con: ibis.BaseBackend, name: str, expr: ir.Table) -> ir.Table:
+    """Compute ``expr`` once and keep it under ``name`` for the later steps of a run.
+
+    DuckDB: a temporary table (it spills beyond its memory limit). Other engines (Spark):
+    a cached temporary view, so nothing is written to the warehouse and the data stays
+    on the executors. ``drop_relation`` releases either.
+    """
+    if is_duckdb(con):
+        return con.create_table(name, expr, temp=True, overwrite=True)
+    drop_relation(con, name)
+    con._register_in_memory_tables(expr)  # type: ignore[attr-defined]
+    frame = con._session.sql(con.compile(expr)).cache()  # type: ignore[attr-defined]
+    frame.createOrReplaceTempView(name)
+    _SPARK_CACHED[(id(con), name)] = frame
+    return con.table(name)
+
+
+# The Spark DataFrames ``materialise`` cached, by connection and view name, to unpersist.
+_SPARK_CACHED: dict[tuple[int, str], object] = {}
+
+
 def drop_relation(con: ibis.BaseBackend, name: str) -> None:
-    """Drop ``name`` whether it is a table or a view (DuckDB refuses the wrong kind)."""
+    """Drop ``name`` whether it is a table or a view (DuckDB refuses the wrong kind); on
+    Spark also release the cache ``materialise`` made for it."""
+    if not is_duckdb(con):
+        frame = _SPARK_CACHED.pop((id(con), name), None)
+        if frame is not None:
+            frame.unpersist()  # type: ignore[attr-defined]
+        session = con._session  # type: ignore[attr-defined]
+        if not session.catalog.dropTempView(name):
+            con.drop_table(name, force=True)  # type: ignore[attr-defined]
+        return
     import duckdb
 
     for drop in (con.drop_view, con.drop_table):  # type: ignore[attr-defined]

@@ -24,7 +24,7 @@ from tierwise.agenda.run_inputs import agenda_details
 from tierwise.book.book import Book, as_date, default_as_of, read_book
 from tierwise.book.mapping import BookMapping, MapOption, WhereOption, mapping_from_options
 from tierwise.clv.stage import lifetime_value
-from tierwise.engine import drop_relation, drop_run_tables
+from tierwise.engine import drop_relation, drop_run_tables, materialise
 from tierwise.errors import InputError
 from tierwise.metrics.concentration import portfolio_profit_figures
 from tierwise.metrics.cost_fit import cost_fit
@@ -186,7 +186,7 @@ def analyze(
             resolved_policy.analysis.default_margin_rate,
             customers=book.table("customers"),
         )
-        facts = con.create_table("tw_facts", facts, overwrite=True)
+        facts = materialise(con, "tw_facts", facts)
         scored = rfm_scores(facts, resolved_policy.rfm)
 
     with watch.stage("cost-to-serve and profit"):
@@ -329,7 +329,7 @@ def _attach(con: Any, base: ir.Table, extra: ir.Table | pd.DataFrame | None) -> 
 
 def _materialise(con: Any, scorecard: ir.Table, previous: ir.Table) -> ir.Table:
     """The next version of the scorecard as a table; the previous version is dropped."""
-    table = con.create_table(f"tw_scorecard_{next(_SCORECARD_VERSIONS)}", scorecard, temp=True)
+    table = materialise(con, f"tw_scorecard_{next(_SCORECARD_VERSIONS)}", scorecard)
     name = getattr(previous.op(), "name", "")  # a table's name; an expression has none
     if name.startswith("tw_scorecard_"):
         drop_relation(con, name)
