@@ -27,3 +27,13 @@ def con() -> ibis.BaseBackend:
 
 
 pytest_plugins = ["tests.db_fixtures"]
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session per test process (tests/spark_engine.py); skips without Java."""
+    from tests.spark_engine import local_spark
+
+    session = local_spark()
+    yield session
+    session.stop()
