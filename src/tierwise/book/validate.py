@@ -281,7 +281,12 @@ def validate_table(
             f"quarantined != {n_read} read); please report this"
         )
 
-    values, fast = checked_rows(shapes)
+    if n_quarantined:
+        values, fast = checked_rows(shapes)
+    else:
+        # nothing rejected: later scans need no check, nor the join with the known customers
+        values, _ = _parse_columns(raw.expr, spec, resolved, formats, read, shapes)
+        fast = raw.expr.mutate(**{f"__{k}": v for k, v in values.items()})
     extras: list[str] = []
     if spec.extra_columns_allowed:
         used = set(resolved.values())
