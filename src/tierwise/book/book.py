@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import gzip
 import re
 from collections.abc import Callable, Mapping
@@ -144,10 +143,23 @@ def write_csv_streamed(con: ibis.BaseBackend, table: ir.Table, path: Path) -> No
 
     rows = spark_frame(con, table).toLocalIterator()
     with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(table.columns)
+        handle.write(",".join(map(_csv_field, table.columns)) + "\n")
         for row in rows:
-            writer.writerow(["" if v is None else v for v in row])
+            handle.write(",".join(map(_csv_field, row)) + "\n")
+
+
+_CSV_SPECIAL = re.compile(r'[",\n\r]')
+
+
+def _csv_field(value: object) -> str:
+    """One value as DuckDB's CSV writer writes it: null empty, empty text as ``""``,
+    quoted where it holds a comma, a quote or a line break."""
+    if value is None:
+        return ""
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    if text == "":
+        return '""'
+    return '"' + text.replace('"', '""') + '"' if _CSV_SPECIAL.search(text) else text
 
 
 def as_date(value: date | str | None, name: str) -> date | None:
