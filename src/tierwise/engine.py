@@ -117,10 +117,9 @@ def connect(engine: str | None = None) -> ibis.BaseBackend:
     name = (engine or "duckdb").strip()
     if name.lower() == "duckdb":
         return connect_embedded()
-    if name.lower() == "pyspark":
-        return ibis.pyspark.connect(_spark_session(None))
-    if name.startswith("sc://"):
-        return ibis.pyspark.connect(_spark_session(name))
+    if name.lower() == "pyspark" or name.startswith("sc://"):
+        session = _spark_session(None if name.lower() == "pyspark" else name)
+        return ibis.pyspark.connect(session)
     raise InputError(
         f"unknown engine {engine!r}; use duckdb (the default, on this machine), pyspark "
         "(a local Spark session) or a Spark Connect URL such as sc://host:15002"
