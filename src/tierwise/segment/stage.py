@@ -282,7 +282,9 @@ def segment_customers(
     # the 35 columns the next passes read: about 300 bytes a customer (0.3 GB at 1M
     # customers). The parts, ranks and reasons text added on the driver bring it to
     # about 750 bytes (0.75 GB at 1M); the scores sent back are ~730 bytes of that.
-    table = to_driver(t.select(*_driver_columns(t, prepared, settings)))
+    # In customer order: no engine keeps the order of a join's rows from run to run, and
+    # the portfolio's sums then add up in one order on every run and every engine.
+    table = to_driver(t.select(*_driver_columns(t, prepared, settings)).order_by("customer_id"))
     # Pass 2 (NumPy): percentiles; window ranks in SQL cost far more at a million rows.
     table, scored, skipped = add_rank_parts(table, settings)
     for o in skipped:
