@@ -143,11 +143,8 @@ def test_the_two_rate_statistic_is_calibrated_like_the_exact_binomial_test() -> 
     # Given N events, the recent count is Binomial(N, p0) when the rate did not change;
     # the statistic's normal tail should track the exact one-sided binomial tail.
     rows = [(k, n - k) for n in (5, 8, 12, 20, 40, 80) for k in range(n + 1)]
-    got = (
-        ibis.memtable(pd.DataFrame(rows, columns=["r", "e"]))
-        .mutate(z=lambda t: two_rate_z(t.r, t.e, 120.0, 365.0))
-        .to_pandas()
-    )
+    counts = ibis.memtable(pd.DataFrame(rows, columns=["r", "e"]))
+    got = two_rate_z(counts, "z", "r", "e", 120.0, 365.0).to_pandas()
     p0 = 120 / 485
     n = got.r + got.e
     below = got.r < n * p0

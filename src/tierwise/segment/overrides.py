@@ -8,16 +8,29 @@ whose model tier has moved since approval, so someone looks at them again. Later
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
 
+from tierwise.segment.driver import to_engine
 from tierwise.segment.portfolio import tier_figures, tier_summary
 from tierwise.settings.segmentation import SegmentationSettings
 
 COLUMNS = ("customer_id", "override_id", "tier", "reason", "approved_model_tier")
+_SCHEMA = ibis.schema(
+    {
+        "o_customer_id": "string",
+        "override_id": "int64",
+        "o_tier": "string",
+        "reason": "string",
+        "approved_model_tier": "string",
+    }
+)
+_VIEWS = itertools.count(1)
 
 
 def apply_overrides(scorecard: ir.Table, overrides: pd.DataFrame) -> ir.Table:
@@ -27,15 +40,12 @@ def apply_overrides(scorecard: ir.Table, overrides: pd.DataFrame) -> ir.Table:
         {"customer_id": str, "override_id": "int64", "tier": str, "reason": str}
     )
     frame["approved_model_tier"] = frame["approved_model_tier"].astype(object)
-    o = ibis.memtable(
-        frame.rename(columns={"tier": "o_tier", "customer_id": "o_customer_id"}),
-        schema={
-            "o_customer_id": "string",
-            "override_id": "int64",
-            "o_tier": "string",
-            "reason": "string",
-            "approved_model_tier": "string",
-        },
+    frame = frame.rename(columns={"tier": "o_tier", "customer_id": "o_customer_id"})
+    # Into the scorecard's engine as Arrow, where a blank stays blank (driver.py).
+    o = to_engine(
+        scorecard.get_backend(),
+        f"tw_scorecard_overrides_{next(_VIEWS)}",
+        pa.Table.from_pandas(frame, schema=_SCHEMA.to_pyarrow(), preserve_index=False),
     )
     s = scorecard
     joined = s.left_join(o, s.customer_id == o.o_customer_id)

@@ -10,6 +10,7 @@ are reported in ``portfolio["missing_inputs"]`` with what that means, never an e
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,12 +21,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tierwise.errors import InputError
+from tierwise.segment.driver import to_driver, to_engine
 from tierwise.segment.engagement import engagement_value
 from tierwise.segment.fast_ranks import add_rank_parts, add_ranks
 from tierwise.segment.levels import relationship_levels
 from tierwise.segment.portfolio import details_tables, portfolio_summary, summaries
 from tierwise.segment.reasons import reasons
-from tierwise.segment.scoring import ScoredObjective, score_from_parts
+from tierwise.segment.scoring import ScoredObjective, check_objectives, score_from_parts
 from tierwise.segment.tiers import tiers_for_ranks
 from tierwise.segment.trend import order_stats, relationship_trend
 from tierwise.segment.value import client_index, client_parts, us_index
@@ -45,6 +47,21 @@ _NUMERIC_INPUTS: dict[str, str] = {
     "p_alive": "P(alive): loyalty and trend read buying frequency and rhythm only",
     "frequency": "frequency: loyalty reads P(alive) only",
 }
+
+# What the driver's passes read from the prepared scorecard, besides the objectives'
+# sources and the columns this stage computes (engagement, trend, value to the customer).
+_DRIVER_INPUTS = (
+    "customer_id",
+    "name",
+    "revenue",
+    "gross_margin",
+    "net_profit",
+    "effort_hours",
+    "clv",
+    "price_realisation",
+    "p_alive",
+    "frequency",
+)
 
 SCORE_COLUMNS: tuple[str, ...] = (
     "customer_id",
@@ -173,6 +190,20 @@ def _no_purchase_note(table: pa.Table, text: pa.Array) -> pa.Array:
     return pc.binary_join_element_wise(text, note, pa.scalar("", pa.string()))
 
 
+def _driver_columns(t: ir.Table, prepared: ir.Table, settings: SegmentationSettings) -> list[str]:
+    """The columns of ``t`` the driver's passes read, in ``t``'s order.
+
+    The scorecard's other columns (cost-to-serve parts, RFM, dates: two thirds of it)
+    stay in the engine; the pipeline joins the stage's scores back onto the scorecard.
+    """
+    present, _ = check_objectives(prepared.schema(), settings)
+    from_scorecard = set(_DRIVER_INPUTS) | {o.source for o in present}
+    return [c for c in t.columns if c in from_scorecard or c not in prepared.columns]
+
+
+_SCORES_VIEWS = itertools.count(1)
+
+
 def segment_customers(
     scorecard: ir.Table,
     *,
@@ -247,7 +278,13 @@ def segment_customers(
         engagement_value=t.crv + t.civ + t.ckv,
     )
     # Pass 1 (Ibis, executed once): joins and aggregations over transactions and signals.
-    table = t.to_pyarrow()
+    # Only the per-customer result comes to the driver (driver.py says why), and only
+    # the 35 columns the next passes read: about 300 bytes a customer (0.3 GB at 1M
+    # customers). The parts, ranks and reasons text added on the driver bring it to
+    # about 750 bytes (0.75 GB at 1M); the scores sent back are ~730 bytes of that.
+    # In customer order: no engine keeps the order of a join's rows from run to run, and
+    # the portfolio's sums then add up in one order on every run and every engine.
+    table = to_driver(t.select(*_driver_columns(t, prepared, settings)).order_by("customer_id"))
     # Pass 2 (NumPy): percentiles; window ranks in SQL cost far more at a million rows.
     table, scored, skipped = add_rank_parts(table, settings)
     for o in skipped:
@@ -288,8 +325,14 @@ def segment_customers(
         for c in table.column_names
         if c.startswith(("us_", "client_", "trend_", "objective_", "engagement_"))
     ]
+    # The summaries read the table where it is (DuckDB over Arrow on the driver); the
+    # scores go back into the scorecard's engine, to be joined on by customer_id.
     full = ibis.memtable(table)
-    scores = full.select(*SCORE_COLUMNS, *parts)
+    scores = to_engine(
+        scorecard.get_backend(),
+        f"tw_scorecard_segments_{next(_SCORES_VIEWS)}",
+        table.select([*SCORE_COLUMNS, *parts]),
+    )
 
     summary = summaries(full, settings)
     portfolio = portfolio_summary(summary, settings, missing)

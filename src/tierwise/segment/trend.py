@@ -78,38 +78,57 @@ def z_of_confidence(v: ir.FloatingValue) -> ir.FloatingValue:
 
 
 def two_rate_z(
-    recent: ir.NumericValue,
-    earlier: ir.NumericValue,
-    recent_len: ir.NumericValue | float,
-    earlier_len: ir.NumericValue | float,
-) -> ir.FloatingValue:
-    """Signed root of the likelihood-ratio statistic of "the two Poisson rates are equal".
+    t: ir.Table,
+    name: str,
+    recent: str,
+    earlier: str,
+    recent_len: str | float,
+    earlier_len: str | float,
+) -> ir.Table:
+    """``t`` with column ``name``: the signed root of the likelihood-ratio statistic of
+    "the two Poisson rates are equal", for the counts in columns ``recent`` and ``earlier``.
 
     Given ``N = recent + earlier`` events, the recent count is Binomial(N, p₀) with
-    ``p₀ = recent_len / (recent_len + earlier_len)`` under equal rates; the statistic is
-    ``2 Σ n ln(n / expected)`` over both periods, its root signed by recent − expected.
-    The recent count is first moved half an event toward its expectation (continuity
-    correction), so the normal tail tracks the exact binomial test's tail even at a
-    handful of events (tests/test_relationship_trend.py). Null when ``N = 0``.
+    ``p₀ = recent_len / (recent_len + earlier_len)`` under equal rates (each length a
+    number of days or a column of ``t``); the statistic is ``2 Σ n ln(n / expected)``
+    over both periods, its root signed by recent − expected. The recent count is first
+    moved half an event toward its expectation (continuity correction), so the normal
+    tail tracks the exact binomial test's tail even at a handful of events
+    (tests/test_relationship_trend.py). Null when ``N = 0``.
+
+    Each intermediate is a column of its own step: written as one expression, the
+    corrected count would be repeated some twenty times in the query, which Spark
+    spends seconds compiling (DuckDB computes the same figures either way).
     """
-    r = recent.cast("float64")
-    n = r + earlier.cast("float64")
-    p0 = recent_len / (recent_len + earlier_len)
-    exp_r = n * p0
-    exp_e = n - exp_r
-    r = ibis.cases(
-        ((r - exp_r).abs() <= 0.5, exp_r),
-        (r < exp_r, r + 0.5),
-        else_=r - 0.5,
+
+    def length(x: str | float) -> ir.NumericValue | float:
+        return t[x] if isinstance(x, str) else x
+
+    p0 = length(recent_len) / (length(recent_len) + length(earlier_len))
+    r = t[recent].cast("float64")
+    t = t.mutate(_tr_r=r, _tr_n=r + t[earlier].cast("float64"))
+    t = t.mutate(_tr_exp_r=t._tr_n * p0)
+    exp_r = t._tr_exp_r
+    t = t.mutate(
+        _tr_exp_e=t._tr_n - exp_r,
+        _tr_rc=ibis.cases(
+            ((t._tr_r - exp_r).abs() <= 0.5, exp_r),
+            (t._tr_r < exp_r, t._tr_r + 0.5),
+            else_=t._tr_r - 0.5,
+        ),
     )
-    e = n - r
+    t = t.mutate(_tr_ec=t._tr_n - t._tr_rc)
 
     def xlog(k: ir.FloatingValue, expected: ir.FloatingValue) -> ir.FloatingValue:
         return ibis.ifelse(k > 0, k * (k / expected).ln(), 0.0)
 
-    dev = (2.0 * (xlog(r, exp_r) + xlog(e, exp_e))).clip(lower=0.0)
-    sign = ibis.ifelse(r >= exp_r, 1.0, -1.0)
-    return ibis.ifelse(n > 0, sign * dev.sqrt(), ibis.null("float64"))
+    t = t.mutate(_tr_dev=2.0 * (xlog(t._tr_rc, t._tr_exp_r) + xlog(t._tr_ec, t._tr_exp_e)))
+    dev = t._tr_dev.clip(lower=0.0)
+    sign = ibis.ifelse(t._tr_rc >= t._tr_exp_r, 1.0, -1.0)
+    z = ibis.ifelse(t._tr_n > 0, sign * dev.sqrt(), ibis.null("float64"))
+    return t.mutate(**{name: z}).drop(
+        "_tr_r", "_tr_n", "_tr_exp_r", "_tr_exp_e", "_tr_rc", "_tr_ec", "_tr_dev"
+    )
 
 
 def order_stats(transactions: ir.Table, window: Window) -> ir.Table:
@@ -129,18 +148,17 @@ def order_stats(transactions: ir.Table, window: Window) -> ir.Table:
     )
 
 
-def _pooled_sd(
-    ss: ir.FloatingValue, df: ir.NumericValue, floor: float, by: ir.Value | None = None
-) -> ir.FloatingValue:
-    """Pooled within-customer standard deviation over the book (or each ``by`` group).
+def _pooled_sd(t: ir.Table, name: str, floor: float, by: str | None = None) -> ir.Table:
+    """``t`` with ``name``: the pooled within-customer standard deviation of the book (or
+    of each ``by`` group), from ``t``'s ``_ss`` (sum of squares) and ``_df`` columns.
 
-    A window aggregate, so the per-customer table is read once rather than joined with
-    its own summary. Never below ``floor``.
+    Window aggregates, so the per-customer table is read once rather than joined with
+    its own summary; each is a column, computed once. Never below ``floor``.
     """
     w = ibis.window(group_by=[] if by is None else [by])
-    total_df = df.sum().over(w).cast("float64")
-    pooled = ibis.ifelse(total_df > 0, (ss.sum().over(w) / total_df).clip(lower=0.0).sqrt(), floor)
-    return ibis.greatest(pooled, floor)
+    t = t.mutate(_ps_df=t._df.sum().over(w).cast("float64"), _ps_ss=t._ss.sum().over(w))
+    pooled = ibis.ifelse(t._ps_df > 0, (t._ps_ss / t._ps_df).clip(lower=0.0).sqrt(), floor)
+    return t.mutate(**{name: ibis.greatest(pooled, floor)}).drop("_ps_df", "_ps_ss")
 
 
 def _within_ss(
@@ -194,39 +212,42 @@ def _buying_evidence(
     )
     df = (agg.m_recent - 1).clip(lower=0) + (agg.m_earlier - 1).clip(lower=0)
     agg = agg.mutate(_ss=ss, _df=df)
-    agg = agg.mutate(size_sd=_pooled_sd(agg._ss, agg._df, MIN_LOG_SIZE_SD))
+    agg = _pooled_sd(agg, "size_sd", MIN_LOG_SIZE_SD)
 
     s = orders.left_join(agg, "customer_id").select(
         orders,
         *[agg[c] for c in agg.columns if c != "customer_id"],
     )
-    n_r = s.n_recent.fill_null(0)
-    n_e = s.n_earlier.fill_null(0)
-    earlier_len = (recent_start - ibis.greatest(s.first_at, base_start)) / DAY
-    enough = (earlier_len > 0) & ((n_r + n_e) >= settings.min_orders)
-    z_orders = ibis.ifelse(
-        enough, two_rate_z(n_r, n_e, float(settings.recent_days), earlier_len), ibis.null("float64")
+    # Each piece a column (see two_rate_z): the expressions below read them several times.
+    s = s.mutate(
+        n_r=s.n_recent.fill_null(0),
+        n_e=s.n_earlier.fill_null(0),
+        m_r=s.m_recent.fill_null(0).cast("float64"),
+        m_e=s.m_earlier.fill_null(0).cast("float64"),
+        earlier_len=(recent_start - ibis.greatest(s.first_at, base_start)) / DAY,
+        gap=ibis.ifelse(
+            s.n_orders >= 2,
+            (s.last_at - s.first_at) / DAY / (s.n_orders - 1),
+            ibis.null("float64"),
+        ),
     )
-    m_r = s.m_recent.fill_null(0).cast("float64")
-    m_e = s.m_earlier.fill_null(0).cast("float64")
+    s = s.mutate(
+        enough=(s.earlier_len > 0) & ((s.n_r + s.n_e) >= settings.min_orders),
+        overdue=(end_s - s.last_at) / DAY / s.gap,
+    )
+    s = two_rate_z(s, "z_rates", "n_r", "n_e", float(settings.recent_days), "earlier_len")
+    m_r, m_e = s.m_r, s.m_e
     mean_gap = s.s_recent / m_r - s.s_earlier / m_e
     se = s.size_sd * (1.0 / m_r + 1.0 / m_e).sqrt()
-    z_size = ibis.ifelse(enough & (m_r > 0) & (m_e > 0), mean_gap / se, ibis.null("float64"))
-
-    gap = ibis.ifelse(
-        s.n_orders >= 2,
-        (s.last_at - s.first_at) / DAY / (s.n_orders - 1),
-        ibis.null("float64"),
-    )
-    overdue = (end_s - s.last_at) / DAY / gap
+    z_size = ibis.ifelse(s.enough & (m_r > 0) & (m_e > 0), mean_gap / se, ibis.null("float64"))
     span = settings.overdue_full - settings.overdue_start
-    rhythm = -((overdue - settings.overdue_start) / span).clip(lower=0.0, upper=1.0)
+    rhythm = -((s.overdue - settings.overdue_start) / span).clip(lower=0.0, upper=1.0)
     return s.select(
         "customer_id",
-        z_orders=z_orders,
+        z_orders=ibis.ifelse(s.enough, s.z_rates, ibis.null("float64")),
         z_size=z_size,
-        trend_rhythm=ibis.ifelse(gap > 0, rhythm, ibis.null("float64")),
-        trend_overdue=ibis.ifelse(gap > 0, overdue, ibis.null("float64")),
+        trend_rhythm=ibis.ifelse(s.gap > 0, rhythm, ibis.null("float64")),
+        trend_overdue=ibis.ifelse(s.gap > 0, s.overdue, ibis.null("float64")),
     )
 
 
@@ -260,13 +281,14 @@ def _survey_z(s: ir.Table, recent: ir.BooleanValue) -> ir.Table:
     # A kind's spread in its own units (NPS 0..10, CSAT 1..5), at least MIN_SCORE_SD of
     # the scale's span (0.5 NPS points, 0.2 CSAT points).
     spans = {"nps": 10.0, "csat": 4.0}
+    per = _pooled_sd(per, "_pooled", 0.0, by="kind")
     floor = per.kind.substitute(spans, else_=1.0) * MIN_SCORE_SD
-    sd = ibis.greatest(_pooled_sd(per._ss, per._df, 0.0, by=per.kind), floor)
+    per = per.mutate(_sd=ibis.greatest(per._pooled, floor))
     nr = per.n_r.cast("float64")
     ne = per.n_e.cast("float64")
     z = ibis.ifelse(
         (nr > 0) & (ne > 0),
-        (per.s_r / nr - per.s_e / ne) / (sd * (1.0 / nr + 1.0 / ne).sqrt()),
+        (per.s_r / nr - per.s_e / ne) / (per._sd * (1.0 / nr + 1.0 / ne).sqrt()),
         ibis.null("float64"),
     )
     per = per.mutate(_z=z)
@@ -292,13 +314,15 @@ def _signal_evidence(signals: ir.Table, settings: TrendSettings, window: Window)
         complaints_recent=(complaint & recent).cast("int64").sum(),
         complaints_earlier=(complaint & ~recent).cast("int64").sum(),
     )
-    z_complaints = -two_rate_z(
-        counts.complaints_recent,
-        counts.complaints_earlier,
+    counts = two_rate_z(
+        counts,
+        "z_more",
+        "complaints_recent",
+        "complaints_earlier",
         float(settings.recent_days),
         float(settings.baseline_days),
     )
-    counts = counts.select("customer_id", z_complaints=z_complaints)
+    counts = counts.select("customer_id", z_complaints=-counts.z_more)
     survey = _survey_z(s, recent)
     return counts.left_join(survey, "customer_id").select(counts, survey.z_satisfaction)
 
@@ -357,20 +381,28 @@ def relationship_trend(
     t = t.mutate(trend_p_alive=-((low - p_alive) / low).clip(lower=0.0, upper=1.0))
     w = settings.weights
     # Rhythm and P(alive) are context on -1..0: they count (when weighted) only when
-    # they pull, as the z their confidence stands for.
-    z = _stouffer(
-        [
-            (t.z_orders, w.spend),
-            (t.z_size, w.order_size),
-            (t.z_satisfaction, w.satisfaction),
-            (t.z_complaints, w.complaints),
-            (z_of_confidence(t.trend_rhythm.nullif(0.0)), w.rhythm),
-            (z_of_confidence(t.trend_p_alive.nullif(0.0)), w.p_alive),
-        ]
+    # they pull, as the z their confidence stands for. Each step a column, so the
+    # combinations below read columns (see two_rate_z).
+    t = t.mutate(
+        z_rhythm=z_of_confidence(t.trend_rhythm.nullif(0.0)),
+        z_p_alive=z_of_confidence(t.trend_p_alive.nullif(0.0)),
     )
-    # Shown as one part: buying, the order count and the order size together.
-    z_spend = _stouffer([(t.z_orders, w.spend), (t.z_size, w.order_size)])
-    score = confidence(z).fill_null(0.0)
+    t = t.mutate(
+        z=_stouffer(
+            [
+                (t.z_orders, w.spend),
+                (t.z_size, w.order_size),
+                (t.z_satisfaction, w.satisfaction),
+                (t.z_complaints, w.complaints),
+                (t.z_rhythm, w.rhythm),
+                (t.z_p_alive, w.p_alive),
+            ]
+        ),
+        # Shown as one part: buying, the order count and the order size together.
+        z_spend=_stouffer([(t.z_orders, w.spend), (t.z_size, w.order_size)]),
+    )
+    t = t.mutate(trend_score=confidence(t.z).fill_null(0.0))
+    z, score = t.z, t.trend_score
     label = ibis.cases(
         (score <= -settings.threshold, "deteriorating"),
         (score >= settings.threshold, "improving"),
@@ -384,7 +416,7 @@ def relationship_trend(
     )
     return t.select(
         "customer_id",
-        trend_spend=confidence(z_spend),
+        trend_spend=confidence(t.z_spend),
         trend_rhythm=t.trend_rhythm,
         trend_overdue=t.trend_overdue,
         trend_p_alive=t.trend_p_alive,

@@ -1,0 +1,56 @@
+"""The segmentation's per-customer round trip: Arrow out of the engine and back into it.
+
+Ranks, tiers and the reasons text are computed on one process (NumPy, pyarrow.compute)
+over one row per customer: global percentiles as Spark window functions would sort the
+whole book in ONE partition, which is slower than sorting it on the driver. Per-line
+data (transactions, signals) never comes here, only the per-customer table.
+
+On DuckDB both directions are Arrow already (``to_pyarrow``, ``ibis.memtable``). On
+Spark, Ibis goes through pandas both ways: a row-by-row ``toPandas`` out, and in, a
+``createDataFrame`` from pandas in which a blank number becomes NaN, a blank text the
+string 'NaN' and an integer column with a blank loses every value. So on Spark these
+use Spark's own Arrow transfer (``DataFrame.toArrow``, ``createDataFrame(pa.Table)``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from tierwise.engine import is_duckdb
+
+
+def _spark_session(con: Any) -> Any | None:
+    """The Spark session behind ``con``, or None for any other engine."""
+    return None if is_duckdb(con) else getattr(con, "_session", None)
+
+
+def to_driver(expr: ir.Table) -> pa.Table:
+    """Execute ``expr`` (one row per customer) into an Arrow table on this process.
+
+    Rows come in no particular order on Spark; nothing downstream relies on it.
+    """
+    con = expr.get_backend()
+    session = _spark_session(con)
+    if session is None:
+        return expr.to_pyarrow()
+    con._register_in_memory_tables(expr)
+    table = session.sql(con.compile(expr)).toArrow()
+    return table.cast(expr.schema().to_pyarrow())
+
+
+def to_engine(con: Any, name: str, table: pa.Table) -> ir.Table:
+    """``table`` as a table of ``con``'s engine, for the stages that join it onto theirs.
+
+    DuckDB reads the Arrow table in place (an in-memory table); on Spark it becomes the
+    temporary view ``name`` (``engine.drop_run_tables`` drops it at the end of the run
+    when ``name`` has a run-table prefix). Joined by ``customer_id``, never by position.
+    """
+    session = _spark_session(con)
+    if session is None:
+        return ibis.memtable(table)
+    session.createDataFrame(table).createOrReplaceTempView(name)
+    return con.table(name)
