@@ -89,8 +89,9 @@ def policy_hourly_rates(policy: Policy) -> dict[str, float] | None:
 
 
 def _memtable(rows: list[dict[str, Any]], schema: dict[str, str]) -> ir.Table:
-    """A small in-memory table of policy entries (one row per tier or tailored account),
-    typed even when empty.
+    """A small in-memory table of policy entries, typed even when empty: one row per tier
+    or per tailored account (a few to a few hundred rows, from the policy file), so
+    handing it to the engine costs nothing even on Spark.
 
     Ibis hands an in-memory table to Spark through pandas, where a missing number is
     NaN: Spark keeps it as NaN (not null) in a float column and reads a whole int64
@@ -306,9 +307,9 @@ def alignment_summary(frame: pd.DataFrame, *, limit: int) -> dict[str, Any]:
     }
 
 
-def _check_tiers(scored: ir.Table, service: ServiceSettings) -> None:
-    unknown = scored.filter(scored.owner_role.isnull()).select("tier").distinct().limit(20)
-    values = unknown.execute()["tier"].tolist()
+def _check_tiers(frame: pd.DataFrame, service: ServiceSettings) -> None:
+    unknown = frame.loc[frame["owner_role"].isna(), "tier"].drop_duplicates().head(20)
+    values = [None if pd.isna(v) else v for v in unknown]
     if values:
         raise PolicyError(
             f"scorecard column 'tier' holds {values}, which have no service model in "
@@ -366,8 +367,8 @@ def align_service(
         scored = _effort_unknown(scored)
     kept = scored.select(*[c for c in _frame_columns(service) if c in scored.columns])
     table = materialise(ibis.get_backend(kept), SERVICE_TABLE, kept)
-    _check_tiers(table, service)
     frame = _driver_frame(table, effort_known)
+    _check_tiers(frame, service)
     warnings = _tailoring_warnings(frame, service)
     if not effort_known:
         warnings.append(NO_ACTIVITIES)
