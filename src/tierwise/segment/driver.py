@@ -9,7 +9,8 @@ On DuckDB both directions are Arrow already (``to_pyarrow``, ``ibis.memtable``).
 Spark, Ibis goes through pandas both ways: a row-by-row ``toPandas`` out, and in, a
 ``createDataFrame`` from pandas in which a blank number becomes NaN, a blank text the
 string 'NaN' and an integer column with a blank loses every value. So on Spark these
-use Spark's own Arrow transfer (``DataFrame.toArrow``, ``createDataFrame(pa.Table)``).
+use Spark's own Arrow transfer (``DataFrame.toArrow``, ``createDataFrame(pa.Table)``),
+which PySpark has from 4.0 on (Spark Connect included).
 """
 
 from __future__ import annotations
