@@ -37,6 +37,34 @@ def connect_embedded(limit: str | None = None, threads: int | None = None) -> ib
     return con
 
 
+def _spark_strip_whitespace() -> None:
+    """Make ``strip()`` on Spark remove whitespace only, as on DuckDB.
+
+    Ibis 12 compiles ``strip()`` for Spark to a TRIM whose characters are written as the
+    escapes backslash-v and backslash-f, which Spark SQL reads as the letters v and f: so
+    "visit" became "isit" and "feedback" "eedback". Those two characters (codes 11 and 12)
+    are built with ``char`` instead. Applied once, when tierwise's engine module loads,
+    so a connection a user makes (``ibis.pyspark.connect(spark)``) gets it too.
+    """
+    try:
+        import sqlglot.expressions as sge
+        from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+    except ImportError:  # an Ibis without the PySpark compiler: nothing to fix
+        return
+
+    def char(code: int) -> sge.Expression:
+        return sge.Anonymous(this="char", expressions=[sge.convert(code)])
+
+    def visit_strip(self: PySparkCompiler, op: object, *, arg: sge.Expression) -> sge.Expression:
+        characters = sge.Concat(expressions=[sge.convert(" \t\n\r"), char(11), char(12)])
+        return sge.Trim(this=arg, expression=characters)
+
+    PySparkCompiler.visit_Strip = visit_strip  # type: ignore[method-assign]
+
+
+_spark_strip_whitespace()
+
+
 def is_duckdb(con: ibis.BaseBackend) -> bool:
     """Whether ``con`` is the embedded engine (DuckDB), where tables may be temporary."""
     return con.name == "duckdb"
