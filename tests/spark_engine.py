@@ -10,6 +10,7 @@ import shutil
 from typing import Any
 
 import ibis
+import pyarrow as pa
 import pytest
 
 from tierwise.book.book import Book
@@ -41,11 +42,11 @@ def on_spark(book: Book, spark: Any) -> Book:
     tables = {}
     for name, table in book.tables.items():
         view = f"tw_test_{name}"
-        spark.createDataFrame(table.to_pyarrow()).createOrReplaceTempView(view)
+        spark_view(spark, table.to_pyarrow(), view)
         tables[name] = con.table(view)
     owners = None
     if book.owners is not None:
-        spark.createDataFrame(book.owners.to_pyarrow()).createOrReplaceTempView("tw_test_owners")
+        spark_view(spark, book.owners.to_pyarrow(), "tw_test_owners")
         owners = con.table("tw_test_owners")
     return Book(
         source=book.source,
@@ -59,3 +60,15 @@ def on_spark(book: Book, spark: Any) -> Book:
         owners=owners,
         owner_source=book.owner_source,
     )
+
+
+def spark_view(spark: Any, rows: pa.Table, name: str) -> None:
+    """``rows`` as the Spark temporary view ``name``, each missing value a null.
+
+    Built from Python values with Ibis's Spark types: through pandas, a missing number
+    would arrive as NaN and a missing text as the text "NaN".
+    """
+    from ibis.backends.pyspark.datatypes import PySparkSchema
+
+    schema = PySparkSchema.from_ibis(ibis.Schema.from_pyarrow(rows.schema))
+    spark.createDataFrame(rows.to_pylist(), schema=schema).createOrReplaceTempView(name)

@@ -117,12 +117,12 @@ def run(service: ServiceSettings | None = None, sc: pd.DataFrame | None = None):
     )
 
 
-def by_id(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.set_index("customer_id")
+def by_id(scores: ibis.Table) -> pd.DataFrame:
+    return scores.to_pandas().set_index("customer_id")
 
 
 def test_scores_have_one_row_per_customer_with_the_contract_columns() -> None:
-    scores = run().scores
+    scores = run().scores.to_pandas()
     assert list(scores.columns) == list(ALIGNMENT_COLUMNS)
     assert sorted(scores["customer_id"]) == sorted(scorecard()["customer_id"])
 

@@ -54,13 +54,39 @@ def mapping_options(
     return mapping
 
 
-def require_book(book: str) -> None:
-    """A book path that does not exist is reported at once, before the library loads."""
+EngineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help=(
+            "Engine that reads and analyses the book: duckdb (default, this machine), pyspark "
+            "(a local Spark session) or a Spark Connect URL (sc://host:15002). On Spark, a "
+            "BOOK that is no path names the database holding its tables."
+        ),
+    ),
+]
+
+
+def require_book(book: str, engine: str | None = None) -> None:
+    """A book path that does not exist is reported at once, before the library loads.
+
+    On Spark a book may also name a database in the Spark session (checked there)."""
     if "://" in book or book == "pyspark" or Path(book).exists():
+        return
+    if engine and engine.strip().lower() != "duckdb":
         return
     raise TierwiseError(
         f"book {book} does not exist; give a folder of files, a file, or a URL (duckdb://…)"
     )
+
+
+def engine_connection(engine: str | None) -> Any:
+    """The connection for ``--engine``, or None for the default (embedded DuckDB)."""
+    if engine is None or engine.strip().lower() == "duckdb":
+        return None
+    from tierwise.engine import connect
+
+    return connect(engine)
 
 
 def print_accounting(
@@ -126,11 +152,12 @@ def validate(
     ] = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
+    engine: EngineOpt = None,
 ) -> None:
     """Read and validate a book only: print the accounting of every table; write the quarantine."""
 
     def body() -> None:
-        require_book(book)
+        require_book(book, engine)
         from tierwise.pipeline import read_book_under_policy
         from tierwise.settings.io import load_policy
 
@@ -140,7 +167,9 @@ def validate(
         if status:
             status.start()
         try:
-            result = read_book_under_policy(book, resolved, preset=preset, mapping=mapping)
+            result = read_book_under_policy(
+                book, resolved, preset=preset, mapping=mapping, con=engine_connection(engine)
+            )
         finally:
             if status:
                 status.stop()

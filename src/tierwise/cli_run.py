@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tierwise.cli_book import mapping_options, print_accounting, require_book
+from tierwise.cli_book import (
+    EngineOpt,
+    engine_connection,
+    mapping_options,
+    print_accounting,
+    require_book,
+)
 from tierwise.cli_common import (
     DateFormatOpt,
     DecimalCommaOpt,
@@ -133,17 +139,19 @@ def analyze(
     force: ForceOpt = False,
     quiet: QuietOpt = False,
     db: DbOpt = None,
+    engine: EngineOpt = None,
 ) -> None:
     """Analyse a book and write a run folder (scorecard, portfolio, quarantine, report)."""
 
     def body() -> None:
-        require_book(book)
+        require_book(book, engine)
         from tierwise.pipeline import analyze as run_analysis
         from tierwise.run_folder import check_run_target, save_run
 
         if out_dir is not None:
             check_run_target(out_dir, book=book, force=force)
         bar = None if quiet else StageBar(err)
+        con = engine_connection(engine)
         if db or os.environ.get("TIERWISE_DB"):  # apply overrides, record the run (§4, §5)
             from tierwise.cli_workspace import analyze_in_workspace
 
@@ -153,6 +161,7 @@ def analyze(
                 "preset": preset,
                 "mapping": mapping_options(map_, date_format, decimal_comma, where, table),
                 "force": force,
+                **({"con": con} if con is not None else {}),
             }
             recorded = analyze_in_workspace(
                 db,
@@ -174,6 +183,7 @@ def analyze(
             preset=preset,
             mapping=mapping_options(map_, date_format, decimal_comma, where, table),
             progress=bar,
+            con=con,
         )
         target = (
             out_dir or Path("runs") / f"{Path(book.rstrip('/')).name.split('.')[0]}-{result.as_of}"

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
+from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow.parquet as pq
 
 DEFAULT_MEMORY_LIMIT = "3GB"
 
@@ -99,3 +102,101 @@ def drop_run_tables(con: ibis.BaseBackend, before: set[str]) -> None:
     for name in sorted(set(con.list_tables()) - before):
         if name.startswith(RUN_TABLE_PREFIXES):
             drop_relation(con, name)
+
+
+def write_parquet(table: ir.Table, path: Path) -> None:
+    """Write ``table`` to one Parquet file at ``path`` without holding it in memory.
+
+    DuckDB writes it itself (the path passed as a value, never pasted into SQL, unlike
+    Ibis's ``to_parquet``); other engines stream record batches into one file, so the
+    run folder keeps one file per table whatever the engine.
+    """
+    con = table._find_backend()
+    if is_duckdb(con):
+        relation = con._to_duckdb_relation(table)  # type: ignore[attr-defined]
+        relation.write_parquet(str(path))
+        return
+    batches = table.to_pyarrow_batches()
+    with pq.ParquetWriter(path, batches.schema) as writer:
+        for batch in batches:
+            writer.write_batch(batch)
+
+
+SPARK_INSTALL = "pip install 'tierwise[spark]'"
+
+
+def connect(engine: str | None = None) -> ibis.BaseBackend:
+    """The connection an ``--engine`` names: ``duckdb`` (the default, embedded),
+    ``pyspark`` (a local Spark session on every core) or ``sc://host:port`` (a Spark
+    Connect server, e.g. a cluster or Databricks).
+
+    Raises ``InputError`` naming the fix for an unknown name, a missing PySpark or Java.
+    """
+    from tierwise.errors import InputError
+
+    name = (engine or "duckdb").strip()
+    if name.lower() == "duckdb":
+        return connect_embedded()
+    if name.lower() == "pyspark" or name.startswith("sc://"):
+        session = _spark_session(None if name.lower() == "pyspark" else name)
+        return ibis.pyspark.connect(session)
+    raise InputError(
+        f"unknown engine {engine!r}; use duckdb (the default, on this machine), pyspark "
+        "(a local Spark session) or a Spark Connect URL such as sc://host:15002"
+    )
+
+
+def _spark_session(remote: str | None) -> object:
+    """A Spark session: local (UTC, web UI off) or a Spark Connect client of ``remote``.
+
+    A session already running in this process (a notebook's) is reused as it is.
+    """
+    from tierwise.errors import InputError
+
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise InputError(
+            f"the Spark engine needs PySpark, which is not installed; {SPARK_INSTALL}"
+        ) from exc
+    if remote is not None:
+        try:
+            session = SparkSession.builder.remote(remote).getOrCreate()
+        except ImportError as exc:  # grpcio and friends: PySpark's Connect client
+            raise InputError(
+                f"--engine {remote}: Spark Connect needs PySpark's Connect client "
+                f"({exc}); pip install 'pyspark[connect]'"
+            ) from exc
+        except Exception as exc:
+            raise InputError(f"--engine {remote}: cannot reach Spark Connect: {exc}") from exc
+        session.conf.set("spark.sql.session.timeZone", "UTC")
+        return session
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        raise InputError(
+            "--engine pyspark runs Spark on this machine, which needs Java 17 or later "
+            "(e.g. apt-get install openjdk-17-jre-headless); none was found on PATH or in "
+            f"JAVA_HOME. PySpark itself comes with {SPARK_INSTALL}"
+        )
+    running = SparkSession.getActiveSession()
+    try:
+        session = (
+            SparkSession.builder.master("local[*]")
+            .appName("tierwise")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            # Spark's 200 shuffle partitions suit a cluster; here a few per core (AQE
+            # still coalesces them), or each small query pays for 200 tasks
+            .config("spark.sql.shuffle.partitions", str(4 * (os.cpu_count() or 2)))
+            .config("spark.driver.memory", os.environ.get("TIERWISE_SPARK_MEMORY", "4g"))
+            .getOrCreate()
+        )
+    except Exception as exc:  # Java missing, too old or failing to start
+        raise InputError(
+            f"--engine pyspark: the local Spark session did not start ({exc}); it needs "
+            f"Java 17 or later and {SPARK_INSTALL}"
+        ) from exc
+    if running is None:  # our own session: Spark's warnings are not the user's business
+        session.sparkContext.setLogLevel("ERROR")
+    session.conf.set("spark.sql.session.timeZone", "UTC")
+    return session

@@ -126,7 +126,7 @@ class AnalysisResult:
 
 
 def analyze(
-    book: str | Path | Book,
+    book: str | Path | Book | Mapping[str, ir.Table],
     *,
     policy: Policy | str | Path | None = None,
     as_of: date | str | None = None,
@@ -139,6 +139,7 @@ def analyze(
     progress: Progress | None = None,
     today: date | str | None = None,
     overrides: pd.DataFrame | None = None,
+    con: ibis.BaseBackend | None = None,
 ) -> AnalysisResult:
     """Analyse a book (a path, URL or an already read ``Book``) under a policy.
 
@@ -150,6 +151,9 @@ def analyze(
     ``map={"amount": "Qty * Price"}``); they apply when ``book`` is read here.
     ``overrides`` (approved tier overrides, from ``tierwise.workspace``) set the tier
     that applies; the scorecard then also has ``model_tier`` and the ``override_*`` columns.
+    ``con`` is the engine that reads and analyses the book (default: embedded DuckDB), e.g.
+    ``tierwise.engine.connect("pyspark")``; with it, ``book`` may also name the database of
+    tables already in ``con``, or be a mapping of its tables (``read_book``).
     """
     as_of = as_date(as_of, "as_of")
     today = as_date(today, "today")
@@ -169,7 +173,7 @@ def analyze(
     if not isinstance(book, Book):
         with watch.stage("read and validate"):
             book = read_book_under_policy(
-                book, resolved_policy, preset=preset, mapping=mapping, today=today
+                book, resolved_policy, preset=preset, mapping=mapping, today=today, con=con
             )
     resolved_policy = with_preset_team(resolved_policy, book)
     window = Window.ending(as_of or default_as_of(book), resolved_policy.analysis.window_days)
@@ -282,12 +286,13 @@ def analyze(
 
 
 def read_book_under_policy(
-    source: str | Path,
+    source: str | Path | Mapping[str, ir.Table],
     policy: Policy,
     *,
     preset: str | None = None,
     mapping: BookMapping | None = None,
     today: date | None = None,
+    con: ibis.BaseBackend | None = None,
 ) -> Book:
     """Read a book with the policy's mapping (``mapping`` laid on top) and currency rates."""
     return read_book(
@@ -297,6 +302,7 @@ def read_book_under_policy(
         fx_rates=policy.analysis.fx_rates,
         currency=policy.analysis.currency,
         today=today,
+        con=con,
     )
 
 

@@ -14,9 +14,8 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
-import pandas as pd
 
-from tierwise.agenda.run_inputs import TASK_COLUMNS, TOUCH_COLUMNS
+from tierwise.agenda.run_inputs import TASK_COLUMNS, TOUCH_COLUMNS, empty_table
 from tierwise.errors import InputError
 from tierwise.settings.schema import Policy
 
@@ -103,7 +102,7 @@ def _detail(con: Any, folder: Path, name: str, schema: dict[str, str]) -> ir.Tab
     a column an older run lacks reads as null."""
     path = folder / "details" / f"{name}.parquet"
     if not path.is_file():
-        return ibis.memtable(pd.DataFrame(columns=list(schema))).cast(schema)
+        return empty_table(schema)
     table = con.read_parquet(str(path))
     return table.select(
         **{

@@ -56,10 +56,16 @@ def agenda_details(book: Book, window: Window, policy: Policy) -> dict[str, pd.D
     }
 
 
+def empty_table(schema: dict[str, str]) -> ir.Table:
+    """A table with no rows and these column types, on any engine (Spark needs the types:
+    it cannot tell a date from an empty pandas column)."""
+    return ibis.memtable(ibis.schema(schema).to_pyarrow().empty_table())
+
+
 def open_tasks(tasks: ir.Table | None) -> ir.Table:
     """Tasks whose status is not a done status; missing optional columns become null."""
     if tasks is None:
-        return ibis.memtable(pd.DataFrame(columns=list(TASK_COLUMNS))).cast(TASK_COLUMNS)
+        return empty_table(TASK_COLUMNS)
     cols = {
         name: (tasks[name] if name in tasks.columns else ibis.null()).cast(kind)
         for name, kind in TASK_COLUMNS.items()
@@ -76,9 +82,7 @@ def touches(
     as_of = window.end
     settings = policy.agenda
     if activities is None:
-        last = ibis.memtable(
-            pd.DataFrame({"customer_id": [], "last_touch": [], "last_review": []})
-        ).cast({"customer_id": "string", "last_touch": "date", "last_review": "date"})
+        last = empty_table({"customer_id": "string", "last_touch": "date", "last_review": "date"})
     else:
         acts = activities.filter(activities.date.cast("date") < as_of)
         touch_types = policy.service.cadence.touch_types

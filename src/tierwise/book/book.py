@@ -15,6 +15,7 @@ import ibis
 import ibis.expr.types as ir
 
 from tierwise.book.contract import READ_ORDER, TABLES
+from tierwise.book.in_place import backend_of, read_in_place, tables_in
 from tierwise.book.mapping import (
     BookMapping,
     MapOption,
@@ -44,8 +45,9 @@ from tierwise.book.readers import (
     remove_workdir,
     strip_suffix,
 )
+from tierwise.book.store import keep_table
 from tierwise.book.validate import TableAccounting
-from tierwise.engine import connect_embedded
+from tierwise.engine import connect_embedded, is_duckdb
 from tierwise.errors import InputError
 from tierwise.folders import check_target, staged_folder
 
@@ -118,7 +120,11 @@ class Book:
         folder.mkdir(parents=True, exist_ok=True)
         for name, table in self.quarantine.items():
             if self.accounting[name].quarantined:
-                write_csv(self.con, table.order_by(["_file", "_line"]), folder / f"{name}.csv")
+                ordered = table.order_by(["_file", "_line"])
+                if is_duckdb(self.con):
+                    write_csv(self.con, ordered, folder / f"{name}.csv")
+                else:
+                    write_csv_streamed(self.con, ordered, folder / f"{name}.csv")
 
 
 def write_csv(con: ibis.BaseBackend, table: ir.Table, path: Path) -> None:
@@ -128,6 +134,32 @@ def write_csv(con: ibis.BaseBackend, table: ir.Table, path: Path) -> None:
     """
     query = con.compile(table)  # type: ignore[attr-defined]
     con.con.sql(query).write_csv(str(path), header=True)  # type: ignore[attr-defined]
+
+
+def write_csv_streamed(con: ibis.BaseBackend, table: ir.Table, path: Path) -> None:
+    """Write ``table`` (rejected rows) to a local CSV file as DuckDB's writer does, fetched
+    from Spark a partition at a time: never the accepted rows, never all at once."""
+    from tierwise.book.spark_readers import spark_frame
+
+    rows = spark_frame(con, table).toLocalIterator()
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(",".join(map(_csv_field, table.columns)) + "\n")
+        for row in rows:
+            handle.write(",".join(map(_csv_field, row)) + "\n")
+
+
+_CSV_SPECIAL = re.compile(r'[",\n\r]')
+
+
+def _csv_field(value: object) -> str:
+    """One value as DuckDB's CSV writer writes it: null empty, empty text as ``""``,
+    quoted where it holds a comma, a quote or a line break."""
+    if value is None:
+        return ""
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    if text == "":
+        return '""'
+    return '"' + text.replace('"', '""') + '"' if _CSV_SPECIAL.search(text) else text
 
 
 def as_date(value: date | str | None, name: str) -> date | None:
@@ -145,7 +177,7 @@ def as_date(value: date | str | None, name: str) -> date | None:
 
 
 def read_book(
-    source: str | Path,
+    source: str | Path | Mapping[str, ir.Table],
     *,
     preset: str | None = None,
     mapping: BookMapping | None = None,
@@ -159,7 +191,14 @@ def read_book(
     con: ibis.BaseBackend | None = None,
     on_stage: Progress | None = None,
 ) -> Book:
-    """Read and validate a book: a folder, a single file, or an Ibis connection URL.
+    """Read and validate a book: a folder, a single file, an Ibis connection URL, or
+    tables already in the engine ``con``.
+
+    ``con`` is the engine that reads and keeps the book (default: embedded DuckDB); on
+    Spark (``engine.connect("pyspark")``) Spark reads the files. With ``con``, a
+    ``source`` that is no path names the database in ``con`` holding the tables
+    (``"pyspark"``: the current one), and a mapping ``{"transactions": table, ...}`` gives
+    the tables themselves: either is validated in place (``in_place``), never copied.
 
     ``preset`` names a built-in or user preset (or a preset file); ``mapping`` lays
     explicit settings on top, and ``map``, ``where``, ``tables`` and ``date_format`` on
@@ -174,28 +213,45 @@ def read_book(
     combined = load_preset(preset).mapping if preset else BookMapping()
     if mapping is not None:
         combined = combined.merged(mapping)
+    if isinstance(source, Mapping):
+        con = backend_of(source, con)
+    in_place = _in_place_tables(source, con, combined)
     con = con or connect_embedded()
+    label = _label(source, con, in_place is not None)
     workdir = make_workdir()
     try:
-        raws = _read_raw_tables(con, str(source), combined, workdir, on_stage)
+        if in_place is not None:
+            raws = {
+                name: [(read_in_place(con, table, name, f"{label}#{name}"), combined.table(name))]
+                for name, table in in_place.items()
+            }
+        else:
+            raws = _read_raw_tables(con, label, combined, workdir, on_stage)
         if "transactions" not in raws:
             raise InputError(
-                f"book {source}: no transactions table found. Name the file transactions.csv "
+                f"book {label}: no transactions table found. Name the file transactions.csv "
                 "(or .csv.gz, .parquet, .xlsx), pass the file itself, or use a --preset"
             )
-        _check_mapped_tables_exist(source, mapping, raws)
+        _check_mapped_tables_exist(label, mapping, raws)
         accepted: dict[str, ir.Table] = {}
         quarantine: dict[str, ir.Table] = {}
         accounting: dict[str, TableAccounting] = {}
         known: ir.Table | None = None
+        known_kept = False  # known is the kept table (side tables after the first)
         for name in READ_ORDER:
             if name not in raws:
                 continue
             if on_stage:
                 on_stage(f"validating {name}")
-            if TABLES[name].references_customers and known is not None and name != "transactions":
+            if (
+                TABLES[name].references_customers
+                and known is not None
+                and name != "transactions"
+                and not known_kept
+            ):
                 # materialised once, so side tables check against a small table
-                known = con.create_table("tw_known_customers", known.distinct(), overwrite=True)
+                known = keep_table(con, "tw_known_customers", known.distinct())
+                known_kept = True
             validated = validate_parts(
                 con,
                 name,
@@ -213,6 +269,7 @@ def read_book(
             if name in ("transactions", "customers"):
                 ids = validated.accepted.select("customer_id")
                 known = ids if known is None else known.union(ids)
+                known_kept = False
     finally:
         remove_workdir(workdir)
     owners, owner_source = None, None
@@ -230,7 +287,7 @@ def read_book(
             owners = derived
     warnings = _cross_table_warnings(accepted)
     return Book(
-        source=str(source),
+        source=label,
         con=con,
         tables=accepted,
         quarantine=quarantine,
@@ -241,6 +298,38 @@ def read_book(
         owners=owners,
         owner_source=owner_source,
     )
+
+
+def _in_place_tables(
+    source: str | Path | Mapping[str, ir.Table], con: ibis.BaseBackend | None, mapping: BookMapping
+) -> dict[str, ir.Table] | None:
+    """The tables of a book that is already in the engine, or None for files and URLs."""
+    if isinstance(source, Mapping):
+        return dict(source)
+    text = str(source)
+    if con is None or Path(text).exists():
+        return None
+    if text == "pyspark" and con.name == "pyspark":
+        database = None
+    elif _URL.match(text):
+        return None  # a URL: its tables are copied into con, as without con
+    else:
+        database = text or None
+    names = {name: t.path for name, t in mapping.tables.items() if t.path}
+    return tables_in(con, database, names)
+
+
+def _label(
+    source: str | Path | Mapping[str, ir.Table], con: ibis.BaseBackend, in_place: bool
+) -> str:
+    """How the book is named in run.json and messages: its path or URL, or for tables in
+    the engine where they are (``pyspark://sales``, ``pyspark://tables``)."""
+    if isinstance(source, Mapping):
+        return f"{con.name}://tables"
+    text = str(source)
+    if not in_place or "://" in text or text == "pyspark":
+        return text
+    return f"{con.name}://{text}"
 
 
 def _read_raw_tables(

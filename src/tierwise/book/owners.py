@@ -15,6 +15,7 @@ import ibis
 import ibis.expr.types as ir
 
 from tierwise.book.mapping import OwnerRule
+from tierwise.book.store import keep_table
 
 RULE_WORDS: dict[str, str] = {
     "most_recent": "the owner of its most recent transaction",
@@ -68,9 +69,7 @@ def with_derived_owners(
     Without a customers table, the result is a small ``customer_id, owner`` table.
     A customers table with an ``owner`` column keeps it; only blank owners are filled.
     """
-    derived = con.create_table(
-        "tw_derived_owners", owners_from_transactions(transactions, rule), overwrite=True
-    )
+    derived = keep_table(con, "tw_derived_owners", owners_from_transactions(transactions, rule))
     words = RULE_WORDS[rule]
     if customers is None:
         n = int(derived.count().execute())
@@ -98,5 +97,5 @@ def with_derived_owners(
             f"{n:,} customers have one"
         )
     table = joined.mutate(owner=owner).drop("_derived_owner")
-    table = con.create_table("tw_customers_owned", table, overwrite=True)
+    table = keep_table(con, "tw_customers_owned", table)
     return table, OwnerSource(rule, source_column, n, sentence)

@@ -45,6 +45,13 @@ class TextShape:
 UNKNOWN_SHAPE = TextShape()
 
 
+def default_shape(engine: str) -> TextShape:
+    """The shape assumed before it is known: on DuckDB each value is tested and only those
+    that need it are stripped (much faster there); other engines strip every value, which
+    keeps their expressions small (Spark compiles each query into Java code)."""
+    return UNKNOWN_SHAPE if engine == "duckdb" else TextShape(padded=True)
+
+
 def needs_strip(col: ir.StringValue) -> ir.BooleanValue:
     """True where a value starts or ends with whitespace (or is empty: nothing to strip).
 
@@ -99,10 +106,18 @@ def parse_text(col: ir.Value, shape: TextShape = UNKNOWN_SHAPE) -> ir.StringValu
     return _text(col, shape).nullif("")
 
 
+def group(number: int, engine: str) -> str:
+    """A regex group in a replacement text: ``\\1`` for DuckDB (RE2), ``$1`` for Spark
+    (Java), where ``\\1`` would be a plain "1"."""
+    return f"${number}" if engine == "pyspark" else f"\\{number}"
+
+
 # --- identifiers -------------------------------------------------------------------------
 
 
-def parse_id(col: ir.Value, shape: TextShape = UNKNOWN_SHAPE) -> ir.StringValue:
+def parse_id(
+    col: ir.Value, shape: TextShape = UNKNOWN_SHAPE, *, engine: str = "duckdb"
+) -> ir.StringValue:
     """Ids are text; ``17850.0`` (a number exported as float) is read as ``17850``."""
     if col.type().is_floating():
         return ibis.ifelse(
@@ -111,7 +126,9 @@ def parse_id(col: ir.Value, shape: TextShape = UNKNOWN_SHAPE) -> ir.StringValue:
     text = _text(col, shape)
     if shape.float_ids:
         # the regex runs only on the rare ids that end in ".0", not on every row
-        text = ibis.ifelse(text.endswith(".0"), text.re_replace(r"^(-?\d+)\.0+$", r"\1"), text)
+        text = ibis.ifelse(
+            text.endswith(".0"), text.re_replace(r"^(-?\d+)\.0+$", group(1, engine)), text
+        )
     return text.nullif("")
 
 
@@ -225,41 +242,54 @@ def _strftime_to_regex(fmt: str) -> tuple[str, dict[str, int]]:
 
 
 def parse_date(
-    col: ir.Value, fmt: DateFormat, shape: TextShape = UNKNOWN_SHAPE
+    col: ir.Value, fmt: DateFormat, shape: TextShape = UNKNOWN_SHAPE, *, engine: str = "duckdb"
 ) -> ir.TimestampValue:
-    """A timestamp, or null where the value does not follow the format or is not a real date."""
+    """A timestamp, or null where the value does not follow the format or is not a real date.
+
+    On other engines than DuckDB (``engine``, the connection's name) only text shaped like
+    an ISO date is cast: Spark's cast reads more (it reads "2025" as 1 January 2025), and
+    both must accept the same values.
+    """
+    g = functools.partial(group, engine=engine)
     if fmt.kind == "typed":
         return col.cast("timestamp")
     text = _text(col, shape)
     if fmt.kind == "iso":
         iso = text.re_replace(r"(Z|[+-]\d{2}:?\d{2})$", "")
     elif fmt.kind == "compact":
-        iso = text.re_replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3")
+        iso = text.re_replace(r"^(\d{4})(\d{2})(\d{2})$", f"{g(1)}-{g(2)}-{g(3)}")
     elif fmt.kind in ("dmy", "mdy"):
-        day, month = (r"\1", r"\2") if fmt.kind == "dmy" else (r"\2", r"\1")
+        day, month = (g(1), g(2)) if fmt.kind == "dmy" else (g(2), g(1))
         iso = ibis.ifelse(
             text.re_search(_DMY),
-            text.re_replace(_DMY, rf"\3-{month}-{day}\4"),
-            text.re_replace(_DMY_SHORT, rf"20\3-{month}-{day}\4"),
+            text.re_replace(_DMY, f"{g(3)}-{month}-{day}{g(4)}"),
+            text.re_replace(_DMY_SHORT, f"20{g(3)}-{month}-{day}{g(4)}"),
         )
     else:
         regex, groups = _strftime_to_regex(fmt.strftime or "")
-        year = f"\\{groups['%Y']}" if "%Y" in groups else f"20\\{groups['%y']}"
+        year = g(groups["%Y"]) if "%Y" in groups else "20" + g(groups["%y"])
         time = ""
         if "%H" in groups:
-            time = f" \\{groups['%H']}:" + (f"\\{groups['%M']}" if "%M" in groups else "00")
-            time += f":\\{groups['%S']}" if "%S" in groups else ""
+            time = f" {g(groups['%H'])}:" + (g(groups["%M"]) if "%M" in groups else "00")
+            time += f":{g(groups['%S'])}" if "%S" in groups else ""
         iso = ibis.ifelse(
             text.re_search(regex),
-            text.re_replace(regex, f"{year}-\\{groups['%m']}-\\{groups['%d']}{time}"),
+            text.re_replace(regex, f"{year}-{g(groups['%m'])}-{g(groups['%d'])}{time}"),
             ibis.null("string"),
         )
+    if engine != "duckdb":
+        iso = ibis.ifelse(iso.re_search(_ISO_DATE), iso, ibis.null("string"))
     return iso.try_cast("timestamp")
+
+
+# what DuckDB's timestamp cast reads, once a zone suffix is cut off
+_ISO_DATE = r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?$"
 
 
 # --- numbers -----------------------------------------------------------------------------
 
 
+_DECIMAL = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
 _COMMA_DECIMAL = r"^[-+(]?(\d{1,3}(\.\d{3})+|\d+),\d{1,2}\)?$"
 _DOT_DECIMAL = r"^[-+(]?(\d{1,3}(,\d{3})+|\d+)\.\d+\)?$"
 
@@ -289,9 +319,13 @@ def check_decimal_convention(table: ir.Table, column: str, decimal: str, where: 
 
 
 def parse_number(
-    col: ir.Value, decimal: str = ".", shape: TextShape = UNKNOWN_SHAPE
+    col: ir.Value, decimal: str = ".", shape: TextShape = UNKNOWN_SHAPE, *, engine: str = "duckdb"
 ) -> ir.FloatingValue:
-    """A float, or null where the value is no number. Reads ``1,234.50``, ``(12.00)``, ``€ 5``."""
+    """A float, or null where the value is no number. Reads ``1,234.50``, ``(12.00)``, ``€ 5``.
+
+    On other engines than DuckDB only text shaped like a decimal number is cast: Spark's
+    cast reads more (it reads "5d" as 5), and both must accept the same values.
+    """
     if col.type() == dt.float64:
         return col
     if col.type().is_numeric():
@@ -300,13 +334,15 @@ def parse_number(
         return col.cast("int8").cast(dt.float64)
     text = _text(col, shape).re_replace("[\\s\u00a0'€$£¥]", "")
     negative = text.re_search(r"^\(.*\)$")
-    text = text.re_replace(r"^\((.*)\)$", r"\1")
+    text = text.re_replace(r"^\((.*)\)$", group(1, engine))
     if decimal == ",":
         text = text.replace(".", "").replace(",", ".")
     else:
         text = ibis.ifelse(
             text.re_search(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$"), text.replace(",", ""), text
         )
+    if engine != "duckdb":
+        text = ibis.ifelse(text.re_search(_DECIMAL), text, ibis.null("string"))
     number = text.try_cast(dt.float64)
     number = ibis.ifelse(number.isinf() | number.isnan(), ibis.null("float64"), number)
     return ibis.ifelse(negative, -number, number)

@@ -24,6 +24,7 @@ from tierwise.book.contract import TableSpec
 from tierwise.book.expressions import parse_filter, value_columns
 from tierwise.book.mapping import TableMapping
 from tierwise.book.readers import RawTable, _union_by_name, is_data_file, strip_suffix
+from tierwise.book.store import keep_table, keep_view
 from tierwise.book.validate import TableAccounting, ValidatedTable, constant_value, validate_table
 
 
@@ -77,7 +78,7 @@ def with_header_case(con: ibis.BaseBackend, raw: RawTable, mapping: TableMapping
     }
     if not renames:
         return raw
-    expr = con.create_view(f"{raw.name}_cased", raw.expr.rename(renames), overwrite=True)
+    expr = keep_view(con, f"{raw.name}_cased", raw.expr.rename(renames))
     back = {old: new for new, old in renames.items()}
     return replace(raw, expr=expr, original_columns=[back.get(c, c) for c in raw.original_columns])
 
@@ -119,16 +120,14 @@ def validate_parts(
     for index, (raw, mapping) in enumerate(sources):
         done = validate_table(con, raw, spec, mapping, **options)
         # later parts reuse the engine's table names, so each part's rows are kept apart
-        accepted.append(con.create_table(f"tw_{name}_part{index}", done.accepted, overwrite=True))
+        accepted.append(keep_table(con, f"tw_{name}_part{index}", done.accepted))
         quarantine = done.quarantine
         quarantine = quarantine.cast(
             {c: "string" for c in quarantine.columns if c not in ("_file", "_line")}
         )
-        quarantined.append(
-            con.create_table(f"quarantine_{name}_part{index}", quarantine, overwrite=True)
-        )
+        quarantined.append(keep_table(con, f"quarantine_{name}_part{index}", quarantine))
         counts.append(done.accounting)
-    rows = con.create_table(f"tw_{name}", _union_by_name(accepted), overwrite=True)
+    rows = keep_table(con, f"tw_{name}", _union_by_name(accepted))
     rejected = _union_by_name(quarantined)
     rejected = rejected.select(*[c for c in rejected.columns if c != "reason"], "reason")
     return ValidatedTable(name, rows, rejected, _stacked_accounting(name, counts))

@@ -25,6 +25,8 @@ import sqlglot.expressions as sge
 
 from tierwise.book.contract import READ_ORDER
 from tierwise.book.mapping import BookMapping, ReadOptions
+from tierwise.book.store import keep_table
+from tierwise.engine import is_duckdb
 from tierwise.errors import InputError
 
 TEXT_SUFFIXES = (".csv", ".csv.gz", ".txt", ".txt.gz", ".tsv", ".tsv.gz")
@@ -172,13 +174,20 @@ def _sql(con: ibis.BaseBackend, statement: sge.Expr) -> Any:
 def read_table(
     con: ibis.BaseBackend, name: str, paths: list[Path], options: ReadOptions, workdir: Path
 ) -> RawTable:
-    """Read one table's files into ``con`` as raw rows with ``_file`` and ``_line``."""
+    """Read one table's files into ``con`` as raw rows with ``_file`` and ``_line``.
+
+    On Spark, Spark reads the files (``spark_readers``); on DuckDB, DuckDB does.
+    """
     suffixes = {p.name.lower().endswith(".parquet") for p in paths}
     if len(suffixes) > 1:
         raise InputError(
             f"table {name!r} mixes Parquet and other files ({', '.join(map(str, paths))}); "
             "use one format per table"
         )
+    if not is_duckdb(con):
+        from tierwise.book.spark_readers import read_table_spark
+
+        return read_table_spark(con, name, paths, options, workdir)
     if paths[0].name.lower().endswith(".parquet"):
         return _read_parquet(con, name, paths)
     if paths[0].name.lower().endswith(".xlsx"):
@@ -229,7 +238,7 @@ def _read_xlsx(con: ibis.BaseBackend, name: str, paths: list[Path]) -> RawTable:
         frame["_line"] = range(2, len(frame) + 2)
         frames.append(frame)
     data = pd.concat(frames, ignore_index=True)
-    expr = con.create_table(f"raw_{name}", data, overwrite=True)
+    expr = keep_table(con, f"raw_{name}", data)
     return RawTable(
         name, expr, [str(p) for p in paths], [c for c in data.columns if not c.startswith("_")]
     )
@@ -255,25 +264,20 @@ def _read_text(
     parts: list[ir.Table] = []
     malformed_parts = []
     for index, (path, source) in enumerate(zip(paths, sources, strict=True)):
-        csv_options = [
-            _option("all_varchar", True),
-            _option("store_rejects", True),
-            _option("null_padding", False),
-        ]
-        if options.delimiter:
-            csv_options.append(_option("delim", options.delimiter))
-        if options.header is not None:
-            csv_options.append(_option("header", options.header))
         part = f"{table}_{index}"
         pattern = _literal(glob_escape(source))
         rows = sg.select(sge.Star(), _ROW_NUMBER.copy().as_("_row")).from_(
-            sg.func("read_csv", pattern, *csv_options)
+            sg.func("read_csv", pattern, *csv_options(options))
         )
         try:
             _sql(con, _create_temp_table(part, rows))
-            header = _sql(con, sg.select("HasHeader").from_(sg.func("sniff_csv", pattern)))
-            header = header.fetchone()
             rejects = _sql(con, _REJECTS).fetchall()
+            # sniffed with the read's own options, or it may see other columns than the read
+            header = _sql(
+                con,
+                sg.select("HasHeader").from_(sg.func("sniff_csv", pattern, *csv_options(options))),
+            )
+            header = header.fetchone()
         except Exception as exc:
             raise InputError(  # the engine's text names a temporary copy: not shown
                 f"{path}: cannot be read as delimited text; check the file format, or set "
@@ -325,6 +329,21 @@ def _read_text(
         notes,
         malformed,
     )
+
+
+def csv_options(options: ReadOptions) -> list[sge.Expr]:
+    """DuckDB's ``read_csv`` options for a book's text files: every value as text, lines
+    of the wrong width kept aside (``reject_errors``), and the mapping's dialect."""
+    found = [
+        _option("all_varchar", True),
+        _option("store_rejects", True),
+        _option("null_padding", False),
+    ]
+    if options.delimiter:
+        found.append(_option("delim", options.delimiter))
+    if options.header is not None:
+        found.append(_option("header", options.header))
+    return found
 
 
 _ROW_NUMBER = sg.parse_one("row_number() OVER ()", read="duckdb")
@@ -462,7 +481,7 @@ def read_connection_table(
     arrow = pa.Table.from_batches(list(batches), schema=batches.schema)
     arrow = arrow.append_column("_file", pa.array([f"{url}#{name}"] * arrow.num_rows))
     arrow = arrow.append_column("_line", pa.array(range(1, arrow.num_rows + 1), pa.int64()))
-    expr = con.create_table(f"raw_{name}", arrow, overwrite=True)
+    expr = keep_table(con, f"raw_{name}", arrow)
     return RawTable(
         name, expr, [f"{url}#{name}"], [c for c in expr.columns if not c.startswith("_")]
     )

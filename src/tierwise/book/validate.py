@@ -20,11 +20,11 @@ from tierwise.book.contract import TableSpec
 from tierwise.book.expressions import build_filter, build_value, parse_filter, value_columns
 from tierwise.book.mapping import ReadOptions, TableMapping
 from tierwise.book.parse import (
-    UNKNOWN_SHAPE,
     DateFormat,
     TextShape,
     blank,
     check_decimal_convention,
+    default_shape,
     detect_date_format,
     parse_bool,
     parse_date,
@@ -35,7 +35,8 @@ from tierwise.book.parse import (
     shapes_from,
 )
 from tierwise.book.readers import RawTable
-from tierwise.engine import drop_relation
+from tierwise.book.store import keep_table
+from tierwise.engine import drop_relation, is_duckdb
 from tierwise.errors import InputError
 from tierwise.literals import at_midnight
 
@@ -201,6 +202,7 @@ def validate_table(
     resolved = resolve_columns(raw, spec, mapping)
     formats = _detect_formats(raw, spec, resolved, mapping, read, where)
     t = raw.expr
+    engine = con.name  # the parse rules write regexes and casts for the engine
     check_known = (
         spec.references_customers
         and known_customers is not None
@@ -209,7 +211,8 @@ def validate_table(
     if check_known:
         assert known_customers is not None
         known = known_customers.select(_known_id=known_customers.customer_id).distinct()
-        t = t.left_join(known, parse_id(t[resolved["customer_id"]]) == known._known_id)
+        customer = parse_id(t[resolved["customer_id"]], default_shape(engine), engine=engine)
+        t = t.left_join(known, customer == known._known_id)
 
     currency = (
         _currency_plan(raw.expr, resolved["currency"], fx_rates or {}, book_currency, where)
@@ -219,7 +222,7 @@ def validate_table(
 
     def checked_rows(shapes: dict[str, TextShape]) -> tuple[dict[str, ir.Value], ir.Table]:
         """Typed values and each row's first failed check, parsed for the given shapes."""
-        values, checks = _parse_columns(t, spec, resolved, formats, read, shapes)
+        values, checks = _parse_columns(t, spec, resolved, formats, read, shapes, engine)
         if currency.factors:  # an amount whose currency has no rate cannot be converted
             code = _currency_code(values["currency"])
             known = code.isin(list(currency.factors))
@@ -242,9 +245,10 @@ def validate_table(
         if read.exact_duplicates
         else _no_exceptions(raw.expr)
     )
-    exceptions = con.create_table(f"exceptions_{spec.name}", duplicates, overwrite=True)
+    exceptions = keep_table(con, f"exceptions_{spec.name}", duplicates)
     _, wary = checked_rows({})  # exact whatever the shapes: strips just the values that need it
-    staged = _with_exceptions(wary, exceptions)
+    no_exceptions = _is_empty(exceptions)
+    staged = _with_exceptions(wary, exceptions, no_exceptions)
     keys = [(f"__{spec.key}", spec.key)] if spec.key and f"__{spec.key}" in staged.columns else []
     if mapping.unique:
         if mapping.unique not in originals:
@@ -259,18 +263,23 @@ def validate_table(
                 "of this export or another",
             )
         )
-    for key, label in keys:
+    for index, (key, label) in enumerate(keys):
         key_dups = _key_duplicates(staged, key, label)
-        exceptions = con.create_table(
-            f"exceptions_{spec.name}", exceptions.union(key_dups), overwrite=True
+        # a new name for each version: on Spark a view cannot be replaced by one reading it
+        exceptions = keep_table(
+            con, f"exceptions_{spec.name}_{index + 1}", exceptions.union(key_dups)
         )
-        staged = _with_exceptions(wary, exceptions)
+        no_exceptions = _is_empty(exceptions)
+        staged = _with_exceptions(wary, exceptions, no_exceptions)
 
-    # Free text is stripped only in scans that read it; ids and checked columns in every scan
+    # Free text is stripped only in scans that read it; ids and checked columns in every scan.
+    # On Spark every value is stripped: learning which columns need it would cost more.
     shaped = _raw_sources(
         {c.name: resolved[c.name] for c in spec.columns if c.name in resolved and c.kind != "text"},
         raw.expr,
     )
+    if not is_duckdb(con):
+        shaped = []
     n_accepted, reasons, shapes = _count_reasons(staged, raw, shaped)
     n_quarantined = int(sum(reasons.values()))
     n_malformed = int(raw.malformed.count().execute()) if raw.malformed is not None else 0
@@ -281,14 +290,19 @@ def validate_table(
             f"quarantined != {n_read} read); please report this"
         )
 
-    values, fast = checked_rows(shapes)
+    if n_quarantined:
+        values, fast = checked_rows(shapes)
+    else:
+        # nothing rejected: later scans need no check, nor the join with the known customers
+        values, _ = _parse_columns(raw.expr, spec, resolved, formats, read, shapes, engine)
+        fast = raw.expr.mutate(**{f"__{k}": v for k, v in values.items()})
     extras: list[str] = []
     if spec.extra_columns_allowed:
         used = set(resolved.values())
         extras = [c for c in originals if c not in used and _normalise(c) not in values]
     # with nothing rejected, the reason need not be evaluated on every later scan
     if n_quarantined:
-        fast = _with_exceptions(fast, exceptions)
+        fast = _with_exceptions(fast, exceptions, no_exceptions)
         fast = fast.filter(fast.reason.isnull())
     accepted = fast.select(
         *[fast[f"__{k}"].name(k) for k in values],
@@ -320,15 +334,22 @@ def validate_table(
 
 
 def _kept_by_filters(
-    con: ibis.BaseBackend, raw: RawTable, filters: list[str], read: ReadOptions, where: str
+    con: ibis.BaseBackend,
+    raw: RawTable,
+    filters: list[str],
+    read: ReadOptions,
+    where: str,
 ) -> RawTable:
     """The raw rows every filter of the mapping keeps (a malformed line is always kept,
     to be quarantined); a condition that is unknown (null) for a row leaves it out."""
     t = raw.expr
+    engine = con.name
     keep: ir.BooleanValue = ibis.literal(True)
     for text in filters:
         try:
-            condition = build_filter(parse_filter(text), t, lambda v: parse_number(v, read.decimal))
+            condition = build_filter(
+                parse_filter(text), t, lambda v: parse_number(v, read.decimal, engine=engine)
+            )
         except InputError as exc:
             raise InputError(f"{where}: {exc}") from exc
         keep = keep & condition.fill_null(False)
@@ -336,7 +357,7 @@ def _kept_by_filters(
         keep = keep | t._malformed.notnull()
     kept = t.filter(keep)
     if not raw.lazy:
-        kept = con.create_table(f"kept_{raw.name}", kept, overwrite=True)
+        kept = keep_table(con, f"kept_{raw.name}", kept)
     return replace(raw, expr=kept)
 
 
@@ -356,11 +377,12 @@ def _keep_accepted(con: ibis.BaseBackend, name: str, accepted: ir.Table, lazy: b
 
     Rows loaded from text are parsed (dates, numbers, ids) once here rather than in every
     later scan; Parquet columns are typed already, and a view avoids copying a big book.
+    On Spark the table is a cached temporary view (``store.keep_table``).
     """
     drop_relation(con, name)  # an earlier read may have left either kind
     if lazy:
         return con.create_view(name, accepted)
-    return con.create_table(name, accepted)
+    return keep_table(con, name, accepted)
 
 
 def _raw_sources(resolved: dict[str, str], raw: ir.Table) -> list[str]:
@@ -413,8 +435,11 @@ def _parse_columns(
     formats: dict[str, DateFormat],
     read: ReadOptions,
     shapes: dict[str, TextShape],
+    engine: str = "duckdb",
 ) -> tuple[dict[str, ir.Value], list[tuple[ir.BooleanValue, str]]]:
-    """Each contract column's typed value, and the row checks in reason priority order."""
+    """Each contract column's typed value, and the row checks in reason priority order,
+    written for ``engine`` (the connection's name; see ``parse_date``)."""
+    unknown = default_shape(engine)
     values: dict[str, ir.Value] = {}
     checks: list[tuple[ir.BooleanValue, str]] = []
     if "_malformed" in t.columns:
@@ -428,20 +453,25 @@ def _parse_columns(
         constant = constant_value(source)
         if constant is not None and source not in t.columns:
             value, missing, bad = _parse_column(
-                ibis.literal(constant), col.kind, formats.get(col.name), read.decimal, UNKNOWN_SHAPE
+                ibis.literal(constant),
+                col.kind,
+                formats.get(col.name),
+                read.decimal,
+                unknown,
+                engine,
             )
         elif source in t.columns:
-            shape = shapes.get(source, UNKNOWN_SHAPE)
+            shape = shapes.get(source, unknown)
             value, missing, bad = _parse_column(
-                t[source], col.kind, formats.get(col.name), read.decimal, shape
+                t[source], col.kind, formats.get(col.name), read.decimal, shape, engine
             )
         else:  # a derived column: an expression over number columns
             parsed = {}
             missing = ibis.literal(False)
             bad = None
             for name in value_columns(source) or []:
-                shape = shapes.get(name, UNKNOWN_SHAPE)
-                parsed[name] = parse_number(t[name], read.decimal, shape)
+                shape = shapes.get(name, unknown)
+                parsed[name] = parse_number(t[name], read.decimal, shape, engine=engine)
                 name_missing = blank(t[name], shape)
                 missing = missing | name_missing
                 checks.append((~name_missing & parsed[name].isnull(), f"non-numeric {name}"))
@@ -460,19 +490,20 @@ def _parse_column(
     fmt: DateFormat | None,
     decimal: str,
     shape: TextShape,
+    engine: str = "duckdb",
 ) -> tuple[ir.Value, ir.BooleanValue, ir.BooleanValue | None]:
     """A column's typed value, its "missing" test and its "unreadable" test (None: cannot be)."""
     missing = blank(raw_value, shape)
     if kind == "id":
-        return parse_id(raw_value, shape), missing, None
+        return parse_id(raw_value, shape, engine=engine), missing, None
     if kind == "text":
         return parse_text(raw_value, shape), missing, None
     if kind == "date":
         assert fmt is not None
-        value = parse_date(raw_value, fmt, shape)
+        value = parse_date(raw_value, fmt, shape, engine=engine)
         native = raw_value.type().is_timestamp() or raw_value.type().is_date()
     elif kind == "number":
-        value = parse_number(raw_value, decimal, shape)
+        value = parse_number(raw_value, decimal, shape, engine=engine)
         native = raw_value.type().is_numeric()
     else:
         value = parse_bool(raw_value, shape)
@@ -521,9 +552,7 @@ def _exact_duplicates(con: ibis.BaseBackend, raw: ir.Table, originals: list[str]
     """
     hashed = raw.mutate(_h=ibis.struct({c: raw[c] for c in originals}).hash())
     counted = hashed.group_by("_h").aggregate(_n=hashed.count())
-    repeated = con.create_table(
-        "_repeated_lines", counted.filter(counted._n > 1).select("_h"), overwrite=True
-    )
+    repeated = keep_table(con, "_repeated_lines", counted.filter(counted._n > 1).select("_h"))
     if repeated.count().execute() == 0:
         return _no_exceptions(raw)
     candidates = hashed.semi_join(repeated, "_h")
@@ -544,18 +573,22 @@ def _key_duplicates(staged: ir.Table, key: str, label: str) -> ir.Table:
     )
 
 
-def _with_exceptions(staged: ir.Table, exceptions: ir.Table) -> ir.Table:
+def _with_exceptions(staged: ir.Table, exceptions: ir.Table, none: bool) -> ir.Table:
     """Each row's reason: its first failed check, else the cross-row rejection it got.
 
-    A clean book has no exceptions; then the join, which every later scan of the view
-    would pay for, is left out.
+    A clean book has no exceptions (``none``); then the join, which every later scan of
+    the view would pay for, is left out.
     """
-    if exceptions.count().execute() == 0:
+    if none:
         return staged.rename(reason="_reason0")
     exc = exceptions.rename(_exc_file="_file", _exc_line="_line")
     joined = staged.left_join(exc, [staged._file == exc._exc_file, staged._line == exc._exc_line])
     joined = joined.mutate(reason=joined._reason0.fill_null(joined._exception))
     return joined.drop("_exc_file", "_exc_line", "_exception", "_reason0")
+
+
+def _is_empty(table: ir.Table) -> bool:
+    return int(table.count().execute()) == 0
 
 
 def _attribute_name(column: str) -> str:

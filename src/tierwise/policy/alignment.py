@@ -15,6 +15,7 @@ import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 
+from tierwise.engine import materialise
 from tierwise.errors import InputError, PolicyError
 from tierwise.literals import at_midnight, calendar_day
 from tierwise.policy.capacity import (
@@ -50,12 +51,13 @@ _REQUIRED = ("customer_id", "tier")
 class ServiceOutcome:
     """What the service stage adds to a run.
 
-    ``scores`` has one row per customer (``ALIGNMENT_COLUMNS``); ``portfolio`` holds
-    the JSON-ready ``alignment``, ``capacity``, ``capacity_optimised`` and ``warnings``;
-    ``details`` holds the tables behind the charts, by name.
+    ``scores`` is a table in the engine with one row per customer
+    (``ALIGNMENT_COLUMNS``); ``portfolio`` holds the JSON-ready ``alignment``,
+    ``capacity``, ``capacity_optimised`` and ``warnings``; ``details`` holds the tables
+    behind the charts, by name.
     """
 
-    scores: pd.DataFrame
+    scores: ir.Table
     portfolio: dict[str, Any]
     details: dict[str, pd.DataFrame] = field(default_factory=dict)
 
@@ -87,9 +89,24 @@ def policy_hourly_rates(policy: Policy) -> dict[str, float] | None:
 
 
 def _memtable(rows: list[dict[str, Any]], schema: dict[str, str]) -> ir.Table:
-    """A small in-memory table of policy entries, typed even when empty."""
-    arrow_schema = ibis.schema(schema).to_pyarrow()
-    return ibis.memtable(pa.Table.from_pylist(rows, schema=arrow_schema))
+    """A small in-memory table of policy entries, typed even when empty: one row per tier
+    or per tailored account (a few to a few hundred rows, from the policy file), so
+    handing it to the engine costs nothing even on Spark.
+
+    Ibis hands an in-memory table to Spark through pandas, where a missing number is
+    NaN: Spark keeps it as NaN (not null) in a float column and reads a whole int64
+    column that has one as null. So numbers travel as float64, NaN becomes null again
+    in the engine, and whole numbers are cast back there (DuckDB sees nulls throughout).
+    """
+    carried = {name: "float64" if kind == "int64" else kind for name, kind in schema.items()}
+    arrow_schema = ibis.schema(carried).to_pyarrow()
+    table = ibis.memtable(pa.Table.from_pylist(rows, schema=arrow_schema))
+    numbers = {
+        name: ibis.ifelse(table[name].isnan(), ibis.null("float64"), table[name]).cast(kind)
+        for name, kind in schema.items()
+        if carried[name] == "float64"
+    }
+    return table.mutate(**numbers) if numbers else table
 
 
 def _tier_table(service: ServiceSettings, rates: Mapping[str, float]) -> ir.Table:
@@ -259,7 +276,8 @@ def _ranked(frame: pd.DataFrame, kind: str, limit: int) -> list[dict[str, Any]]:
     cols += ["money_at_stake", "service_notes"]
     chosen = frame.loc[frame["alignment"] == kind, cols].copy()
     chosen["abs_gap"] = chosen["hours_gap"].abs()
-    chosen = chosen.sort_values(["money_at_stake", "abs_gap"], ascending=False).head(limit)
+    keys = ["money_at_stake", "abs_gap", "customer_id"]  # ties by id, whatever the engine
+    chosen = chosen.sort_values(keys, ascending=[False, False, True]).head(limit)
     return json_records(chosen.drop(columns="abs_gap"))
 
 
@@ -270,7 +288,9 @@ def alignment_summary(frame: pd.DataFrame, *, limit: int) -> dict[str, Any]:
     under = frame[frame["alignment"] == "under_served"]
     missed = frame[frame["cadence_missed"].fillna(False).astype(bool)]
     cadence_cols = ["customer_id", "name", "owner", "tier", "days_since_touch"]
-    cadence = missed.sort_values("days_since_touch", ascending=False, na_position="first")
+    cadence = missed.sort_values(
+        ["days_since_touch", "customer_id"], ascending=[False, True], na_position="first"
+    )
     return {
         "customers": len(frame),
         "over_served": int(counts.get("over_served", 0)),
@@ -287,9 +307,9 @@ def alignment_summary(frame: pd.DataFrame, *, limit: int) -> dict[str, Any]:
     }
 
 
-def _check_tiers(scored: ir.Table, service: ServiceSettings) -> None:
-    unknown = scored.filter(scored.owner_role.isnull()).select("tier").distinct().limit(20)
-    values = unknown.execute()["tier"].tolist()
+def _check_tiers(frame: pd.DataFrame, service: ServiceSettings) -> None:
+    unknown = frame.loc[frame["owner_role"].isna(), "tier"].drop_duplicates().head(20)
+    values = [None if pd.isna(v) else v for v in unknown]
     if values:
         raise PolicyError(
             f"scorecard column 'tier' holds {values}, which have no service model in "
@@ -333,6 +353,9 @@ def align_service(
     scorecard already carries name and owner. Stops with ``PolicyError`` when the
     scorecard holds a tier the policy has no service model for. ``hourly_rates`` (per
     role, or one for all) prices the hours at stake; by default the cost model's rates.
+
+    The per-customer verdicts stay in the engine: ``scores`` is a table there (kept for
+    the run as ``SERVICE_TABLE``), which the pipeline joins onto the scorecard.
     """
     del customers
     service = policy.service
@@ -340,17 +363,14 @@ def align_service(
     scored = score_alignment(
         scorecard, service=service, window=window, activities=activities, hourly_rates=rates
     )
-    _check_tiers(scored, service)
-    frame = scored.execute()
-    frame["days_since_touch"] = frame["days_since_touch"].astype("Int64")
-    frame["cadence_missed"] = frame["cadence_missed"].astype(bool)
+    if not effort_known:
+        scored = _effort_unknown(scored)
+    kept = scored.select(*[c for c in _frame_columns(service) if c in scored.columns])
+    table = materialise(ibis.get_backend(kept), SERVICE_TABLE, kept)
+    frame = _driver_frame(table, effort_known)
+    _check_tiers(frame, service)
     warnings = _tailoring_warnings(frame, service)
     if not effort_known:
-        # Without an effort log nobody can be called over- or under-served: say so
-        # instead of reading zero recorded hours as zero hours spent.
-        frame["alignment"] = pd.Series([None] * len(frame), dtype="string")
-        frame[["hours_gap", "money_at_stake"]] = float("nan")
-        frame["cadence_missed"] = pd.array([pd.NA] * len(frame), dtype="boolean")
         warnings.append(NO_ACTIVITIES)
     basis = team_basis(service, frame)
     capacity, capacity_details, capacity_warnings = capacity_summary(
@@ -360,7 +380,6 @@ def align_service(
         optimised, optimised_detail = optimise_strategic_tier(frame, service=service, window=window)
     else:
         optimised, optimised_detail = no_team_optimisation(service, basis), pd.DataFrame()
-    scores = frame[list(ALIGNMENT_COLUMNS)].reset_index(drop=True)
     chart_cols = ["customer_id", "name", "owner", "tier", "effort_hours", "entitled_hours"]
     chart_cols += ["hours_gap", "alignment", "money_at_stake", "cadence_missed"]
     details = {
@@ -376,4 +395,51 @@ def align_service(
         "capacity_optimised": optimised,
         "warnings": warnings + capacity_warnings,
     }
-    return ServiceOutcome(scores=scores, portfolio=portfolio, details=details)
+    return ServiceOutcome(
+        scores=table.select(*ALIGNMENT_COLUMNS), portfolio=portfolio, details=details
+    )
+
+
+#: Where ``align_service`` keeps its per-customer table for the run; the prefix makes the
+#: pipeline drop it with the scorecard's other versions when the run ends.
+SERVICE_TABLE = "tw_scorecard_service"
+
+
+def _effort_unknown(scored: ir.Table) -> ir.Table:
+    """Without an effort log nobody can be called over- or under-served: the verdicts are
+    null instead of reading zero recorded hours as zero hours spent."""
+    return scored.mutate(
+        alignment=ibis.null("string"),
+        hours_gap=ibis.null("float64"),
+        money_at_stake=ibis.null("float64"),
+        cadence_missed=ibis.null("boolean"),
+    )
+
+
+def _frame_columns(service: ServiceSettings) -> tuple[str, ...]:
+    """What the driver needs per customer: the verdicts, the charts' names, and the
+    optimiser's value, revenue and hours in its tier."""
+    extra = ("owner_role", "revenue", service.optimiser.value, f"hours_if_{service.optimiser.tier}")
+    columns = (*ALIGNMENT_COLUMNS, "name", "owner", "tier", "effort_hours", *extra)
+    return tuple(dict.fromkeys(columns))
+
+
+def _driver_frame(table: ir.Table, effort_known: bool) -> pd.DataFrame:
+    """The per-customer service table on the driver, in customer id order.
+
+    It has to come here: the optimiser is a MILP solved by scipy, and the
+    ``service_alignment`` and ``capacity_optimised`` details hold a row per customer
+    (about 200 MB of pandas per million customers, 16 columns). The id order makes every
+    ranked list and tie the same on any engine.
+    """
+    frame = table.order_by("customer_id").execute()
+    frame["days_since_touch"] = frame["days_since_touch"].astype("Int64")
+    if effort_known:
+        frame["cadence_missed"] = frame["cadence_missed"].astype(bool)
+    else:
+        frame["alignment"] = frame["alignment"].astype("string")
+        frame[["hours_gap", "money_at_stake"]] = frame[["hours_gap", "money_at_stake"]].astype(
+            float
+        )
+        frame["cadence_missed"] = pd.array([pd.NA] * len(frame), dtype="boolean")
+    return frame

@@ -128,9 +128,7 @@ def _lists(
         result.notes.append(note)
     if co_purchase:
         similar = _similar_candidates(bought, members, stats, settings, cache)
-        candidates = similar.union(
-            candidates.anti_join(similar.select("customer_id"), "customer_id")
-        )
+        candidates = _prefer_similar(similar, candidates)
     ranked = _rank(candidates, settings)
     table = ranked.mutate(level=ibis.literal(level), why=_why(ranked)).select(*WHITESPACE_COLUMNS)
     frame = table.order_by(["customer_id", "rank"]).to_pandas()
@@ -360,6 +358,18 @@ def _similar_candidates(
         peer_median_annual_spend=t.own_med.fill_null(t.all_med),
         margin_rate=t.own_rate.fill_null(t.all_rate),
     ).select(*_CANDIDATE_COLUMNS)
+
+
+def _prefer_similar(similar: ir.Table, peer: ir.Table) -> ir.Table:
+    """Each customer's similar-customer candidates, or its peer candidates when it has none.
+
+    One pass with a window over the customer (not an anti-join on the similar set), so
+    engines that do not keep a shared subquery (Spark) compute the similar set once.
+    """
+    both = similar.mutate(_similar=1).union(peer.mutate(_similar=0))
+    both = both.mutate(_has_similar=both._similar.max().over(group_by="customer_id"))
+    keep = (both._similar == 1) | (both._has_similar == 0)
+    return both.filter(keep).drop("_similar", "_has_similar")
 
 
 def _rank(candidates: ir.Table, settings: WhitespaceSettings) -> ir.Table:
