@@ -152,11 +152,14 @@ def _pooled_sd(t: ir.Table, name: str, floor: float, by: str | None = None) -> i
     """``t`` with ``name``: the pooled within-customer standard deviation of the book (or
     of each ``by`` group), from ``t``'s ``_ss`` (sum of squares) and ``_df`` columns.
 
-    Window aggregates, so the per-customer table is read once rather than joined with
-    its own summary; each is a column, computed once. Never below ``floor``.
+    The book's (or each group's) totals are one small aggregate joined back: a window
+    over the whole book would put every customer in one partition on Spark. Never
+    below ``floor``.
     """
-    w = ibis.window(group_by=[] if by is None else [by])
-    t = t.mutate(_ps_df=t._df.sum().over(w).cast("float64"), _ps_ss=t._ss.sum().over(w))
+    totals = t.aggregate(
+        _ps_df=t._df.sum().cast("float64"), _ps_ss=t._ss.sum(), by=[] if by is None else [by]
+    )
+    t = t.cross_join(totals) if by is None else t.join(totals, by)
     pooled = ibis.ifelse(t._ps_df > 0, (t._ps_ss / t._ps_df).clip(lower=0.0).sqrt(), floor)
     return t.mutate(**{name: ibis.greatest(pooled, floor)}).drop("_ps_df", "_ps_ss")
 
