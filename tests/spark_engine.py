@@ -28,6 +28,8 @@ def local_spark() -> Any:
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.driver.memory", "2g")
+        # the whole analysis builds plans whose printed form outgrew 2 GB of heap
+        .config("spark.sql.maxPlanStringLength", "1m")
         .getOrCreate()
     )
 

@@ -217,6 +217,8 @@ def _spark_session(remote: str | None) -> object:
             # still coalesces them), or each small query pays for 200 tasks
             .config("spark.sql.shuffle.partitions", str(4 * (os.cpu_count() or 2)))
             .config("spark.driver.memory", os.environ.get("TIERWISE_SPARK_MEMORY", "4g"))
+            # the analysis builds large query plans; Spark need not keep their whole text
+            .config("spark.sql.maxPlanStringLength", "1m")
             .getOrCreate()
         )
     except Exception as exc:  # Java missing, too old or failing to start
