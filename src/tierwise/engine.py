@@ -6,11 +6,9 @@ import contextlib
 import os
 import shutil
 import tempfile
-from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
-import pyarrow.parquet as pq
 
 DEFAULT_MEMORY_LIMIT = "3GB"
 
@@ -130,24 +128,6 @@ def drop_run_tables(con: ibis.BaseBackend, before: set[str]) -> None:
     for name in sorted(set(con.list_tables()) - before):
         if name.startswith(RUN_TABLE_PREFIXES):
             drop_relation(con, name)
-
-
-def write_parquet(table: ir.Table, path: Path) -> None:
-    """Write ``table`` to one Parquet file at ``path`` without holding it in memory.
-
-    DuckDB writes it itself (the path passed as a value, never pasted into SQL, unlike
-    Ibis's ``to_parquet``); other engines stream record batches into one file, so the
-    run folder keeps one file per table whatever the engine.
-    """
-    con = table._find_backend()
-    if is_duckdb(con):
-        relation = con._to_duckdb_relation(table)  # type: ignore[attr-defined]
-        relation.write_parquet(str(path))
-        return
-    batches = table.to_pyarrow_batches()
-    with pq.ParquetWriter(path, batches.schema) as writer:
-        for batch in batches:
-            writer.write_batch(batch)
 
 
 SPARK_INSTALL = "pip install 'tierwise[spark]'"
