@@ -213,10 +213,11 @@ def analyze(
 
     with watch.stage("lifetime value"):
         rates = scorecard.select("customer_id", "revenue", "gross_margin", "net_profit")
-        clv = lifetime_value(book.transactions, window, resolved_policy.clv, rates.to_pandas())
+        clv = lifetime_value(book.transactions, window, resolved_policy.clv, rates)
         summaries["clv"] = clv.summary
         details.update(clv.diagnostics)
-        scorecard = _attach(con, scorecard, clv.scores)
+        scorecard = _attach(con, scorecard, clv.table)
+        clv.release()
 
     with watch.stage("value, tiers and relationship levels"):
         segments = segment_customers(
