@@ -6,8 +6,9 @@ like on whatever load the machine has. Per stage: seconds on each engine
 cached views computed when first used, so part of a stage's work can show in the next
 stage's time; the total is exact.
 
-Each engine reads and validates the book's files itself (Spark as with
-``tierwise analyze --engine pyspark``), then analyses it.
+Each engine reads and validates the book's files itself, then analyses it; Spark is the
+local session of ``tierwise analyze --engine pyspark`` (every core, 4 GB for the driver,
+``TIERWISE_SPARK_MEMORY`` for more).
 
 It also measures what the driver holds after a run, for docs/SCALING.md: the scorecard
 (collected to Arrow), the details tables, and the lifetime-value stage's sufficient
@@ -28,14 +29,13 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-import ibis
-
 import tierwise
 from tierwise.book.book import Book, default_as_of
 from tierwise.clv.customer_values import distinct_histories
 from tierwise.clv.summary import calibration_and_holdout, summary_from_transactions
 from tierwise.demo import generate_book
 from tierwise.demo.policy import write_book_policy
+from tierwise.engine import connect
 from tierwise.pipeline import STAGES, read_book_under_policy
 from tierwise.settings.io import load_policy
 from tierwise.settings.schema import Policy
@@ -62,24 +62,6 @@ class StageClock:
             name: round(after - before, 3)
             for (name, before), (_, after) in zip(self.marks, self.marks[1:], strict=False)
         }
-
-
-def local_spark(cores: int, memory: str) -> Any:
-    """A local Spark session like the tests' (UTC, no web UI, few shuffle partitions),
-    with Arrow for collecting results."""
-    from pyspark.sql import SparkSession
-
-    return (
-        SparkSession.builder.master(f"local[{cores}]")
-        .appName("tierwise-bench")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", str(cores * 2))
-        .config("spark.driver.memory", memory)
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .getOrCreate()
-    )
 
 
 def analyse(book: Book, policy: Policy) -> tuple[dict[str, float], Any, str | None]:
@@ -142,8 +124,6 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--book", type=Path, help="the book's folder (generated if missing)")
-    parser.add_argument("--cores", type=int, default=2, help="local Spark cores")
-    parser.add_argument("--driver-memory", default="4g")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
 
@@ -163,10 +143,11 @@ def main() -> None:
     duck_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     sizes = driver_sizes(duck, book, policy) if duck is not None else {}
 
-    spark = local_spark(args.cores, args.driver_memory)
+    spark_con = connect("pyspark")  # the session of `tierwise analyze --engine pyspark`
+    spark = spark_con._session  # type: ignore[attr-defined]
     spark.sparkContext.setLogLevel("OFF")  # a failing query logs its whole plan
     started = time.perf_counter()
-    spark_book = read_book_under_policy(folder, policy, con=ibis.pyspark.connect(spark))
+    spark_book = read_book_under_policy(folder, policy, con=spark_con)
     spark_read = time.perf_counter() - started
     spark_times, _, spark_error = analyse(spark_book, policy)
     spark_times = {"read and validate": round(spark_read, 3), **spark_times}
