@@ -318,10 +318,11 @@ def _lifetime_value(
             f"tw_clv_scores_{run}",
             customer_scores(_all_customers(tx, window.end), full, values, worth),
         )
+        # customers with no purchase keep blank predictions: unknown is not zero. Counted
+        # before the summary is dropped, so Spark fills its cached scores from it.
+        blank = int(scores.p_alive.isnull().cast("int64").sum().to_pandas() or 0)
     finally:
         drop_relation(con, full_name)
-    # customers with no purchase keep blank predictions: unknown is not zero
-    blank = int(scores.p_alive.isnull().cast("int64").sum().to_pandas() or 0)
     summary["customers_without_purchases"] = blank
     if blank and values is not None:
         summary["blank_reason"] = NO_PURCHASE_REASON
