@@ -41,6 +41,7 @@ from tierwise.metrics.profitability import customer_profitability
 from tierwise.pipeline import AnalysisResult, read_book_under_policy
 from tierwise.settings.io import load_policy
 from tierwise.settings.schema import Policy
+from tierwise.spooled import as_frame
 from tierwise.window import Window
 
 pytestmark = pytest.mark.spark
@@ -313,7 +314,7 @@ def test_the_same_details_tables(runs) -> None:
 def test_every_details_table_matches(runs) -> None:
     duck, spark = runs
     for name, expected in duck.details.items():
-        _assert_table(expected, spark.details[name], name)
+        _assert_table(as_frame(expected), as_frame(spark.details[name]), name)
 
 
 def _assert_table(expected: pd.DataFrame, actual: pd.DataFrame, name: str) -> None:

@@ -9,8 +9,9 @@ the ``shortlist`` most likely items are then ranked by expected margin:
     expected_margin = likelihood × peer median annual spend on the item × peer margin rate
 
 where the likelihood is the share of the similar customers who bought it, or the peer
-penetration without co-purchase. Everything runs in the engine (Ibis); only the top
-``top_n`` rows per customer are executed into pandas.
+penetration without co-purchase. Everything runs in the engine (Ibis); the top ``top_n``
+rows per customer are written by the engine to a Parquet file (``SpooledTable``), not
+collected: ten rows a customer would be 2.7 GB of Arrow at a million customers.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import pandas as pd
 
 from tierwise.metrics.facts import is_purchase
 from tierwise.settings.whitespace import WhitespaceSettings
+from tierwise.spooled import DetailsTable, SpooledTable
 from tierwise.whitespace.texts import grouped, percent
 from tierwise.window import Window
 
@@ -50,7 +52,7 @@ class WhitespaceResult:
     """The stage's output: ``details`` tables for the run folder, a summary for run.json,
     and a ``note`` for the console when the stage was skipped or cut short."""
 
-    details: dict[str, pd.DataFrame] = field(default_factory=dict)
+    details: dict[str, DetailsTable] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -131,12 +133,12 @@ def _lists(
         candidates = _prefer_similar(similar, candidates)
     ranked = _rank(candidates, settings)
     table = ranked.mutate(level=ibis.literal(level), why=_why(ranked)).select(*WHITESPACE_COLUMNS)
-    frame = table.order_by(["customer_id", "rank"]).to_pandas()
-    result.details["whitespace"] = frame
+    spooled = SpooledTable(table.order_by(["customer_id", "rank"]), "whitespace")
+    result.details["whitespace"] = spooled
     result.summary = {
         "level": level,
-        "customers": int(frame["customer_id"].nunique()),
-        "items_listed": len(frame),
+        "customers": spooled.distinct("customer_id"),
+        "items_listed": len(spooled),
         "peer_groups": "industry and size band" if _has_industry(customers) else "size band",
         "customers_on_all_customers_fallback": int(
             members.filter(members.effective == ALL).count().execute()
