@@ -142,6 +142,15 @@ def test_loss_drivers_name_the_biggest_costs_of_loss_makers_only() -> None:
     )
 
 
+def test_amounts_in_reasons_do_not_depend_on_the_last_bits_of_a_sum() -> None:
+    """87.5 summed in another order can be 87.49999999999999; the text reads 88 either way
+    (DuckDB and Spark add in different orders)."""
+    from tierwise.metrics.profitability import _whole
+
+    t = ibis.memtable({"x": [87.49999999999999, 87.5, 87.499, -2.5000000000000004]})
+    assert _whole(t.x).name("text").to_pandas().tolist() == ["88", "88", "87", "-3"]
+
+
 def test_sold_below_cost_is_named_as_the_reason() -> None:
     facts = ibis.memtable(
         {

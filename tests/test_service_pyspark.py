@@ -29,6 +29,7 @@ from tierwise.plans.evidence import plan_evidence
 from tierwise.policy.alignment import ALIGNMENT_COLUMNS, align_service
 from tierwise.settings.schema import Policy
 from tierwise.settings.service import ServiceSettings
+from tierwise.spooled import as_frame
 
 pytestmark = pytest.mark.spark
 
@@ -172,7 +173,7 @@ def test_service_alignment_and_capacity_match(engines: Engines, effort_known: bo
     assert list(spark.details) == list(duck.details)
     for name, frame in duck.details.items():
         keys = [c for c in ("customer_id", "person", "role", "tier") if c in frame.columns]
-        assert_same_frame(frame, spark.details[name], keys[:1], name)
+        assert_same_frame(as_frame(frame), as_frame(spark.details[name]), keys[:1], name)
 
 
 def _frame(scores: Any) -> pd.DataFrame:
@@ -218,7 +219,7 @@ def test_whitespace_and_share_of_wallet_match(engines: Engines) -> None:
     assert list(spark.details) == list(duck.details)
     keys = {"whitespace": ["customer_id", "rank"], "share_of_wallet": ["customer_id"]}
     for name, frame in duck.details.items():
-        assert_same_frame(frame, spark.details[name], keys[name], name)
+        assert_same_frame(as_frame(frame), as_frame(spark.details[name]), keys[name], name)
 
 
 def test_portfolio_figures_match(engines: Engines) -> None:

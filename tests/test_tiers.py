@@ -70,6 +70,17 @@ def test_ties_break_by_revenue_then_id() -> None:
     assert out.set_index("customer_id").strategic_rank.to_dict() == {"y": 1, "x": 2, "z": 3}
 
 
+def test_scores_equal_but_for_the_last_bits_break_the_tie_by_revenue() -> None:
+    # the same parts added in another order: a different float, the same score
+    low, high = 0.1 + 0.2 + 0.3, 0.3 + 0.2 + 0.1
+    assert low != high
+    df = pd.DataFrame(
+        {"customer_id": ["a", "b"], "strategic_score": [high, low], "revenue": [1.0, 2.0]}
+    )
+    out = add_ranks(pa.Table.from_pandas(df, preserve_index=False)).to_pandas()
+    assert out.set_index("customer_id").strategic_rank.to_dict() == {"b": 1, "a": 2}
+
+
 def test_invalid_tier_policy_names_the_problem() -> None:
     with pytest.raises(ValueError, match="shares sum"):
         SegmentationSettings(

@@ -8,6 +8,7 @@ import ibis
 import pandas as pd
 import pytest
 
+from tierwise.spooled import as_frame
 from tierwise.whitespace import WhitespaceSettings, whitespace
 from tierwise.window import Window
 
@@ -47,7 +48,7 @@ def _peer_only(**kw: object) -> WhitespaceSettings:
 def test_items_are_ranked_by_expected_margin_not_by_penetration_or_revenue(con) -> None:
     tx, sc, cu = _tables(con)
     result = whitespace(tx, sc, cu, WINDOW, _peer_only(), 0.3)
-    a4 = result.details["whitespace"].query("customer_id == 'a4'").set_index("item")
+    a4 = as_frame(result.details["whitespace"]).query("customer_id == 'a4'").set_index("item")
     # by hand, peers = the 4 customers of industry A:
     # Y: 1/4 × 4000 × 0.5 = 500; X: 3/4 × median(100, 200, 300) × 0.5 = 75;
     # W: 1/4 × 10000 × 0.001 = 2.5 (the largest revenue, the smallest margin)
@@ -62,7 +63,7 @@ def test_items_are_ranked_by_expected_margin_not_by_penetration_or_revenue(con) 
 
 def test_why_names_the_peer_group_and_its_figures(con) -> None:
     tx, sc, cu = _tables(con)
-    frame = whitespace(tx, sc, cu, WINDOW, _peer_only(), 0.3).details["whitespace"]
+    frame = as_frame(whitespace(tx, sc, cu, WINDOW, _peer_only(), 0.3).details["whitespace"])
     why = frame.query("customer_id == 'a4' and item == 'X'").why.item()
     assert why == (
         "bought by 75% of the 4 customers in the same industry and size band; "
@@ -72,7 +73,7 @@ def test_why_names_the_peer_group_and_its_figures(con) -> None:
 
 def test_a_small_peer_group_falls_back_to_all_customers_and_says_so(con) -> None:
     tx, sc, cu = _tables(con)
-    frame = whitespace(tx, sc, cu, WINDOW, _peer_only(), 0.3).details["whitespace"]
+    frame = as_frame(whitespace(tx, sc, cu, WINDOW, _peer_only(), 0.3).details["whitespace"])
     b2 = frame.query("customer_id == 'b2'").set_index("item")
     # industry B has 2 customers (< min_peers 3): all 6 customers are the peers
     assert b2.loc["X", "peer_penetration"] == pytest.approx(3 / 6)
@@ -83,7 +84,7 @@ def test_a_small_peer_group_falls_back_to_all_customers_and_says_so(con) -> None
 
 def test_top_n_cuts_each_list(con) -> None:
     tx, sc, cu = _tables(con)
-    frame = whitespace(tx, sc, cu, WINDOW, _peer_only(top_n=1), 0.3).details["whitespace"]
+    frame = as_frame(whitespace(tx, sc, cu, WINDOW, _peer_only(top_n=1), 0.3).details["whitespace"])
     assert frame.groupby("customer_id").size().max() == 1
     assert frame.query("customer_id == 'a4'").item.item() == "Y"
 
@@ -101,9 +102,10 @@ def test_co_purchase_reads_the_most_similar_customers(con) -> None:
     settings = WhitespaceSettings(
         min_peers=2, size_bands=1, similar_customers=1, shortlist=1, top_n=1
     )
-    frame = whitespace(
+    result = whitespace(
         con.create_table("t2", tx), con.create_table("s2", sc), None, WINDOW, settings, 0.3
-    ).details["whitespace"]
+    )
+    frame = as_frame(result.details["whitespace"])
     top = frame.set_index("customer_id")
     # c1's nearest customer is c2 (shares A and B), which also buys C; c3's is c4 (F)
     assert top.loc["c1", "item"] == "C"

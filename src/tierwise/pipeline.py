@@ -40,6 +40,7 @@ from tierwise.segment.stage import segment_customers
 from tierwise.settings.io import DEFAULT_SOURCE, load_policy
 from tierwise.settings.preset_team import with_preset_team
 from tierwise.settings.schema import Policy
+from tierwise.spooled import DetailsTable
 from tierwise.window import Window
 
 SCORECARD_ORDER = (
@@ -76,7 +77,7 @@ class AnalysisResult:
     window: Window
     scorecard_arrow: pa.Table
     portfolio: dict[str, Any]
-    details: dict[str, pd.DataFrame] = field(default_factory=dict)
+    details: dict[str, DetailsTable] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     stage_summaries: dict[str, Any] = field(default_factory=dict)
     #: who moved since the book's previous run; set by the workspace that records the run
@@ -180,7 +181,7 @@ def analyze(
     con = book.con
     tables_before = set(con.list_tables())
     summaries: dict[str, Any] = {}
-    details: dict[str, pd.DataFrame] = {}
+    details: dict[str, DetailsTable] = {}
     portfolio: dict[str, Any] = {}
 
     with watch.stage("customer facts"):
@@ -213,10 +214,11 @@ def analyze(
 
     with watch.stage("lifetime value"):
         rates = scorecard.select("customer_id", "revenue", "gross_margin", "net_profit")
-        clv = lifetime_value(book.transactions, window, resolved_policy.clv, rates.to_pandas())
+        clv = lifetime_value(book.transactions, window, resolved_policy.clv, rates)
         summaries["clv"] = clv.summary
         details.update(clv.diagnostics)
-        scorecard = _attach(con, scorecard, clv.scores)
+        scorecard = _attach(con, scorecard, clv.table)
+        clv.release()
 
     with watch.stage("value, tiers and relationship levels"):
         segments = segment_customers(

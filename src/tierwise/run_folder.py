@@ -27,6 +27,7 @@ from tierwise.book.book import Book
 from tierwise.book.contract import READ_ORDER
 from tierwise.folders import check_target, staged_folder
 from tierwise.json_safe import json_safe
+from tierwise.spooled import DetailsTable
 
 # The columns of moves.csv: who moved tier or level since the previous run.
 MOVE_COLUMNS = [
@@ -47,7 +48,7 @@ class RunOutputs(Protocol):
     book: Book
     scorecard_arrow: pa.Table
     portfolio: dict[str, Any]
-    details: dict[str, pd.DataFrame]
+    details: dict[str, DetailsTable]
     moves: pd.DataFrame | None
 
     @property

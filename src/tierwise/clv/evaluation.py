@@ -1,7 +1,9 @@
 """Holdout checks with numbers: per-customer errors, calibration by frequency, tracking.
 
-All functions take per-customer arrays already summarised by the data engine (see
+All functions take tables already summarised by the data engine (see
 ``calibration_and_holdout``) and a fitted purchase model; none touch raw transactions.
+A table has one row per customer, or per group of identical histories with a ``weight``
+(its number of customers): the figures are the same.
 """
 
 from __future__ import annotations
@@ -22,6 +24,13 @@ def _predict_holdout(model: PurchaseModel, data: pd.DataFrame) -> tuple[Array, A
     return expected, p_alive
 
 
+def _weights(data: pd.DataFrame) -> Array:
+    """Customers per row: the ``weight`` column, else one."""
+    if "weight" in data.columns:
+        return data["weight"].to_numpy(dtype=float)
+    return np.ones(len(data))
+
+
 def holdout_metrics(model: PurchaseModel, data: pd.DataFrame) -> dict[str, float]:
     """MAE/RMSE of predicted vs actual holdout purchases, totals, and the Brier score of P(alive).
 
@@ -31,15 +40,17 @@ def holdout_metrics(model: PurchaseModel, data: pd.DataFrame) -> dict[str, float
     """
     expected, p_alive = _predict_holdout(model, data)
     actual = data["frequency_holdout"].to_numpy(dtype=float)
+    weight = _weights(data)
+    customers = float(weight.sum())
     err = expected - actual
     bought = (actual > 0).astype(float)
     return {
-        "customers": len(data),
-        "mae": float(np.mean(np.abs(err))),
-        "rmse": float(np.sqrt(np.mean(err**2))),
-        "predicted_total": float(expected.sum()),
-        "actual_total": float(actual.sum()),
-        "brier_p_alive": float(np.mean((p_alive - bought) ** 2)),
+        "customers": round(customers),
+        "mae": float(np.sum(weight * np.abs(err)) / customers),
+        "rmse": float(np.sqrt(np.sum(weight * err**2) / customers)),
+        "predicted_total": float(np.sum(weight * expected)),
+        "actual_total": float(np.sum(weight * actual)),
+        "brier_p_alive": float(np.sum(weight * (p_alive - bought) ** 2) / customers),
     }
 
 
@@ -49,16 +60,19 @@ def calibration_by_frequency(
     """Mean actual vs predicted holdout purchases by calibration frequency (capped, ``7+``)."""
     expected, _ = _predict_holdout(model, data)
     capped = np.minimum(data["frequency"].to_numpy(dtype=int), max_frequency)
+    weight = _weights(data)
     frame = pd.DataFrame(
         {
             "frequency": capped,
-            "actual": data["frequency_holdout"].to_numpy(float),
-            "predicted": expected,
+            "customers": weight,
+            "actual": weight * data["frequency_holdout"].to_numpy(float),
+            "predicted": weight * expected,
         }
     )
-    out = frame.groupby("frequency", as_index=False).agg(
-        customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean")
-    )
+    out = frame.groupby("frequency", as_index=False).sum()
+    out["actual"] = out["actual"] / out["customers"]
+    out["predicted"] = out["predicted"] / out["customers"]
+    out["customers"] = out["customers"].round().astype("int64")
     out["label"] = out["frequency"].astype(str)
     out.loc[out["frequency"] == max_frequency, "label"] = f"{max_frequency}+"
     return out

@@ -7,17 +7,25 @@ window): lifetime value depends on how long a customer has been buying.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
 from tierwise.clv.base import ClvModel, PurchaseModel
 from tierwise.clv.bgnbd import BetaGeoModel
+from tierwise.clv.customer_values import (
+    book_rates,
+    customer_scores,
+    distinct_histories,
+    purchase_value,
+)
 from tierwise.clv.evaluation import (
     calibration_by_frequency,
     frequency_recency_matrix,
@@ -35,7 +43,13 @@ from tierwise.clv.summary import (
     summary_from_transactions,
     unit_days,
 )
-from tierwise.clv.value import customer_lifetime_value, horizon_units, per_unit_discount_rate
+from tierwise.clv.value import (
+    distinct_rows,
+    history_values,
+    horizon_units,
+    per_unit_discount_rate,
+)
+from tierwise.engine import drop_relation, materialise
 from tierwise.errors import InputError, ModelError
 from tierwise.json_safe import json_safe
 from tierwise.settings.clv import ClvSettings
@@ -70,14 +84,25 @@ FALLBACK_NOTE = (
 class ClvOutcome:
     """What the stage hands back to the pipeline.
 
-    ``scores``: one row per customer with a transaction before ``window.end``:
-    ``customer_id, p_alive, expected_purchases, clv``. ``summary``: JSON-ready facts for
-    run.json. ``diagnostics``: tables for the report, written as details/<name>.parquet.
+    ``table``: in the engine, one row per customer with a transaction before
+    ``window.end``: ``customer_id, p_alive, expected_purchases, clv``; ``release()``
+    drops it once joined onto the scorecard. ``scores`` is the same as pandas (for tests
+    and notebooks). ``summary``: JSON-ready facts for run.json. ``diagnostics``: tables
+    for the report, written as details/<name>.parquet.
     """
 
-    scores: pd.DataFrame
+    table: ir.Table
     summary: dict[str, Any]
     diagnostics: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        """The scores as pandas, by customer id (runs a query on the engine's table)."""
+        return self.table.order_by("customer_id").to_pandas()[SCORE_COLUMNS]
+
+    def release(self) -> None:
+        """Drop the scores table from the engine."""
+        drop_relation(self.table._find_backend(), self.table.op().name)  # type: ignore[attr-defined]
 
 
 def _model_facts(model: ClvModel) -> dict[str, Any]:
@@ -92,40 +117,53 @@ def _model_facts(model: ClvModel) -> dict[str, Any]:
     }
 
 
-def _spend(full: pd.DataFrame, settings: ClvSettings) -> tuple[np.ndarray, dict[str, Any]]:
-    """Expected value of one future purchase per customer: Gamma-Gamma, else the average."""
-    purchases = full["frequency"].to_numpy(float) + 1.0
-    average = float(full["total_value"].sum() / purchases.sum())
-    usable = full[(full["frequency"] > 0) & (full["monetary_value"] > 0)]
+def _spend(
+    full: ir.Table, customers: dict[str, Any], settings: ClvSettings
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """Expected value of one future purchase: Gamma-Gamma, else the average purchase.
+
+    Returns the numbers ``customer_values.purchase_value`` turns into each customer's
+    spend, and the facts for run.json. Gamma-Gamma is fitted on the repeat buyers'
+    distinct (frequency, mean spend) pairs with their counts.
+    """
+    average = customers["total_value"] / customers["purchases"]
+    usable = full.filter((full.frequency > 0) & (full.monetary_value > 0))
+    pairs = (
+        usable.group_by(["frequency", "monetary_value"])
+        .aggregate(weight=usable.count())
+        .order_by(["frequency", "monetary_value"])
+        .to_pandas()
+    )
+    buyers = int(pairs["weight"].sum())
     reason = None
-    if len(usable) >= settings.min_repeat_buyers:
+    if buyers >= settings.min_repeat_buyers:
         try:
-            gg = GammaGammaModel().fit(usable[["frequency", "monetary_value"]])
+            gg = GammaGammaModel().fit(pairs)
             mean = gg.population_mean_spend()
             if not math.isfinite(mean):
                 raise ModelError("gammagamma: q <= 1, the mean spend is infinite")
-            own = full["monetary_value"].where(full["monetary_value"] > 0, 0.0)
-            freq = full["frequency"].where(full["monetary_value"] > 0, 0)
-            spend = gg.expected_spend(pd.DataFrame({"frequency": freq, "monetary_value": own}))
-            return spend, {"model": "gammagamma", **_model_facts(gg), "population_mean": mean}
+            p, q, gamma = (gg.params_[k] for k in gg.param_names)
+            return {"gg_p": p, "gg_q": q, "gg_gamma": gamma}, {
+                "model": "gammagamma",
+                **_model_facts(gg),
+                "population_mean": mean,
+            }
         except ModelError as exc:
             reason = str(exc)
     else:
         reason = (
-            f"only {len(usable)} repeat buyer(s) with positive spend "
+            f"only {buyers} repeat buyer(s) with positive spend "
             f"(min_repeat_buyers = {settings.min_repeat_buyers})"
         )
-    return np.full(len(full), average), {
+    return {"average_spend": average}, {
         "model": "average_purchase_value",
         "value": average,
         "reason": reason,
     }
 
 
-def _value_rates(
-    full: pd.DataFrame, rates: pd.DataFrame | None, settings: ClvSettings
-) -> tuple[np.ndarray, dict[str, Any]]:
-    """Per customer of ``full``: the share of one purchase's spend that counts as value.
+def _value_facts(full: ir.Table, rates: ir.Table | None, settings: ClvSettings) -> dict[str, Any]:
+    """What share of one purchase's spend counts as value, for run.json.
 
     ``rates`` holds each customer's window ``revenue``, ``gross_margin`` and
     ``net_profit`` (the profitability stage). 'net' takes ``net_profit / revenue`` (the
@@ -133,54 +171,26 @@ def _value_rates(
     revenue); 'margin' the gross margin rate; 'revenue' 1. Customers with no revenue in
     the window take the book-wide rate of the customers who have.
     """
-    n = len(full)
     if settings.value == "revenue":
-        return np.ones(n), {"basis": "revenue", "note": VALUE_NOTE["revenue"]}
+        return {"basis": "revenue", "note": VALUE_NOTE["revenue"]}
     if rates is None:
-        rate = settings.margin_rate if settings.margin_rate is not None else 1.0
-        return np.full(n, rate), {
+        return {
             "basis": "margin" if settings.margin_rate is not None else "revenue",
             "note": "no profitability table was given to the stage: "
             + (VALUE_NOTE["margin"] if settings.margin_rate is not None else VALUE_NOTE["revenue"]),
         }
-    table = full[["customer_id"]].merge(rates, on="customer_id", how="left")
-    revenue = table["revenue"].to_numpy(float)
-    margin = table["gross_margin"].to_numpy(float)
-    net = table["net_profit"].to_numpy(float)
-    cost = margin - net
-    buying = np.isfinite(revenue) & (revenue > 0) & np.isfinite(margin) & np.isfinite(net)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        own_margin = np.where(buying, margin / revenue, np.nan)
-        own_cost = np.where(buying, cost / revenue, np.nan)
-    total = float(revenue[buying].sum())
-    book_margin = float(margin[buying].sum()) / total if total > 0 else 1.0
-    book_cost = float(cost[buying].sum()) / total if total > 0 else 0.0
-    margin_rate = (
-        np.full(n, settings.margin_rate)
-        if settings.margin_rate is not None
-        else np.where(buying, own_margin, book_margin)
-    )
-    if settings.value == "margin":
-        value = margin_rate
-    else:
-        value = margin_rate - np.where(buying, own_cost, book_cost)
-    facts = {
-        "basis": settings.value,
-        "note": VALUE_NOTE[settings.value],
-        "book_margin_rate": book_margin,
-        "book_cost_to_serve_rate": book_cost,
-        "customers_at_book_rate": int((~buying).sum()),
-    }
-    return value, facts
+    return {"basis": settings.value, "note": VALUE_NOTE[settings.value], **book_rates(full, rates)}
 
 
-def _fallback_scores(full: pd.DataFrame, spend: np.ndarray, settings: ClvSettings) -> pd.DataFrame:
-    """The documented pooled-rate estimate (see FALLBACK_NOTE)."""
-    x = full["frequency"].to_numpy(float)
-    big_t = full["T"].to_numpy(float)
-    gap = big_t - full["recency"].to_numpy(float)
-    total_t = float(big_t.sum())
-    rho = float(x.sum()) / total_t if total_t > 0 else 0.0
+def _fallback_values(
+    histories: pd.DataFrame, customers: dict[str, Any], settings: ClvSettings
+) -> pd.DataFrame:
+    """The documented pooled-rate estimate (see FALLBACK_NOTE), per distinct history;
+    ``value`` is the discounted expected purchases, to multiply by the purchase value."""
+    big_t = histories["T"].to_numpy(float)
+    gap = big_t - histories["recency"].to_numpy(float)
+    total_t = customers["T_sum"]
+    rho = customers["frequency_sum"] / total_t if total_t > 0 else 0.0
     p_alive = np.exp(-rho * gap)
     horizon = horizon_units(settings.horizon_months, settings.time_unit)
     rate = per_unit_discount_rate(settings.annual_discount_rate, settings.time_unit)
@@ -188,66 +198,96 @@ def _fallback_scores(full: pd.DataFrame, spend: np.ndarray, settings: ClvSetting
     ends = np.linspace(0, horizon, steps + 1)[1:]
     discount = float(np.sum((horizon / steps) / (1 + rate) ** ends)) / horizon
     expected = p_alive * rho * horizon
-    return pd.DataFrame(
-        {
-            "p_alive": p_alive,
-            "expected_purchases": expected,
-            "clv": expected * discount * spend,
-        },
-        index=full.index,
-    )
+    return histories.assign(p_alive=p_alive, expected_purchases=expected, value=expected * discount)
 
 
 def _model_values(
-    model: PurchaseModel, full: pd.DataFrame, purchase_value: np.ndarray, settings: ClvSettings
+    model: PurchaseModel, histories: pd.DataFrame, settings: ClvSettings
 ) -> pd.DataFrame:
-    """The model's scores for every customer; a model whose scores are not all finite is
-    not usable (raises ``ModelError``, so the next candidate is tried)."""
-    values = customer_lifetime_value(
+    """The model's values for every distinct history; a model whose values are not all
+    finite is not usable (raises ``ModelError``, so the next candidate is tried)."""
+    rows, codes = distinct_rows(histories)
+    values = history_values(
         model,
-        full,
-        purchase_value,
+        rows,
         horizon_months=settings.horizon_months,
         annual_discount_rate=settings.annual_discount_rate,
         time_unit=settings.time_unit,
-    )
+    ).iloc[codes]
+    values.index = histories.index
     bad = ~np.isfinite(values.to_numpy(float)).all(axis=1)
     if bad.any():
+        weight = histories["weight"].to_numpy(float)
         raise ModelError(
-            f"{model.model_type}: predictions are not finite for {int(bad.sum())} of "
-            f"{len(values)} customer(s) at {model!r}; the model is not used"
+            f"{model.model_type}: predictions are not finite for {round(weight[bad].sum())} "
+            f"of {round(weight.sum())} customer(s) at {model!r}; the model is not used"
         )
-    return values
+    return pd.concat([histories, values], axis=1)
 
 
-def _all_customers(transactions: ir.Table, end: date) -> pd.Series:
+def _all_customers(transactions: ir.Table, end: date) -> ir.Table:
     t = transactions.filter(transactions.date.cast("date") < end)
-    ids = t.select(customer_id=t.customer_id.cast("string")).distinct().to_pandas()
-    return ids["customer_id"]
+    return t.select(customer_id=t.customer_id.cast("string")).distinct()
+
+
+def _customer_facts(full: ir.Table) -> dict[str, Any]:
+    """Book-wide figures of the summary, in one query."""
+    row = (
+        full.aggregate(
+            customers=full.count(),
+            repeat_buyers=(full.frequency > 0).cast("int64").sum(),
+            origin=full.first_purchase.min(),
+            T_max=full["T"].max(),
+            T_sum=full["T"].sum(),
+            frequency_sum=full.frequency.sum(),
+            total_value=full.total_value.sum(),
+            purchases=(full.frequency + 1).sum(),
+        )
+        .to_pandas()
+        .iloc[0]
+    )
+    return {
+        "customers": int(row["customers"]),
+        "repeat_buyers": int(row["repeat_buyers"] or 0),
+        "origin": pd.Timestamp(row["origin"]).date() if pd.notna(row["origin"]) else None,
+        "T_max": float(row["T_max"] or 0.0),
+        "T_sum": float(row["T_sum"] or 0.0),
+        "frequency_sum": float(row["frequency_sum"] or 0.0),
+        "total_value": float(row["total_value"] or 0.0),
+        "purchases": float(row["purchases"] or 0.0),
+    }
+
+
+_RUN_TABLES = itertools.count(1)
 
 
 def lifetime_value(
     transactions: ir.Table,
     window: Window,
     settings: ClvSettings,
-    value_rates: pd.DataFrame | None = None,
+    value_rates: ir.Table | pd.DataFrame | None = None,
 ) -> ClvOutcome:
     """Fit, select, refit and score; fall back to a simple estimate when data is too thin.
 
     ``value_rates`` (``customer_id, revenue, gross_margin, net_profit`` in the window)
     turns expected spend into the money CLV counts (``settings.value``); without it CLV
     is revenue, or margin at ``settings.margin_rate``, and the summary says which.
+
+    Per-customer tables stay in the engine: the driver receives the distinct histories
+    with their counts (``customer_values``), the repeat buyers' distinct (frequency,
+    mean spend) pairs for Gamma-Gamma, and small per-period tables for the diagnostics.
     """
     missing = [c for c in ("customer_id", "date", "amount") if c not in transactions.columns]
     if missing:
         raise InputError(f"transactions: column(s) {missing} missing; found {transactions.columns}")
     tx = transactions.mutate(customer_id=transactions.customer_id.cast("string"))
+    rates = ibis.memtable(value_rates) if isinstance(value_rates, pd.DataFrame) else value_rates
     if settings.merge_period != "day":
-        return _lifetime_value(tx, window, settings, None, value_rates)
+        return _lifetime_value(tx, window, settings, None, rates)
     # every summary below starts from the same purchase days: build them once, in the engine
     periods = purchase_periods(tx, None, window.end, "day").cache()
     try:
-        return _lifetime_value(tx, window, settings, periods, value_rates)
+        return _lifetime_value(tx, window, settings, periods, rates)
     finally:
         periods.release()
 
@@ -257,17 +297,55 @@ def _lifetime_value(
     window: Window,
     settings: ClvSettings,
     periods: ir.Table | None,
-    value_rates: pd.DataFrame | None,
+    rates: ir.Table | None,
 ) -> ClvOutcome:
     """The stage; ``periods`` holds the cached purchase days when merging by day."""
-    end = window.end
-    unit = settings.time_unit
+    con = tx._find_backend(use_default=True)
+    run = next(_RUN_TABLES)
     opts: dict[str, Any] = {
-        "time_unit": unit,
+        "time_unit": settings.time_unit,
         "merge_period": settings.merge_period,
         "periods": periods,
     }
-    full = summary_from_transactions(tx, end, **opts).to_pandas()
+    full_name = f"tw_clv_summary_{run}"
+    full = materialise(con, full_name, summary_from_transactions(tx, window.end, **opts))
+    try:
+        summary, diagnostics, values, worth = _fit_and_value(
+            tx, full, window, settings, opts, rates
+        )
+        scores = materialise(
+            con,
+            f"tw_clv_scores_{run}",
+            customer_scores(_all_customers(tx, window.end), full, values, worth),
+        )
+        # customers with no purchase keep blank predictions: unknown is not zero. Counted
+        # before the summary is dropped, so Spark fills its cached scores from it.
+        blank = int(scores.p_alive.isnull().cast("int64").sum().to_pandas() or 0)
+    finally:
+        drop_relation(con, full_name)
+    summary["customers_without_purchases"] = blank
+    if blank and values is not None:
+        summary["blank_reason"] = NO_PURCHASE_REASON
+    return ClvOutcome(scores, summary, diagnostics)
+
+
+def _fit_and_value(
+    tx: ir.Table,
+    full: ir.Table,
+    window: Window,
+    settings: ClvSettings,
+    opts: dict[str, Any],
+    rates: ir.Table | None,
+) -> tuple[dict[str, Any], dict[str, pd.DataFrame], pd.DataFrame | None, ir.Table | None]:
+    """Fit the candidates, choose one, and value every distinct history.
+
+    Returns the summary, the diagnostics, the values per history (``p_alive,
+    expected_purchases, value``) and each customer's purchase value (a table in the
+    engine); the last two are None when no customer bought.
+    """
+    end = window.end
+    unit = settings.time_unit
+    customers = _customer_facts(full)
     summary: dict[str, Any] = {
         "time_unit": unit,
         "time_unit_days": unit_days(unit),
@@ -278,24 +356,19 @@ def _lifetime_value(
         "discount_rate_per_unit": per_unit_discount_rate(settings.annual_discount_rate, unit),
         "margin_rate": settings.margin_rate,
         "value_basis": settings.value,
-        "customers": len(full),
-        "repeat_buyers": int((full["frequency"] > 0).sum()),
+        "customers": customers["customers"],
+        "repeat_buyers": customers["repeat_buyers"],
     }
     diagnostics: dict[str, pd.DataFrame] = {}
-    everyone = _all_customers(tx, end)
-    if len(full) == 0:
+    if customers["customers"] == 0:
         summary.update(chosen=None, model_used=None, fallback="none", reason=NO_PURCHASE_REASON)
-        scores = pd.DataFrame({"customer_id": everyone, "p_alive": np.nan})
-        scores["expected_purchases"] = np.nan
-        scores["clv"] = np.nan
-        summary["customers_without_purchases"] = len(scores)
-        return ClvOutcome(scores[SCORE_COLUMNS], summary, diagnostics)
+        return summary, diagnostics, None, None
 
-    spend, spend_facts = _spend(full, settings)
-    summary["spend"] = spend_facts
-    value_share, summary["value"] = _value_rates(full, value_rates, settings)
-    purchase_value = spend * value_share
-    origin = pd.Timestamp(full["first_purchase"].min()).date()
+    spend, summary["spend"] = _spend(full, customers, settings)
+    summary["value"] = _value_facts(full, rates, settings)
+    worth = purchase_value(full, rates, settings, spend, summary["value"])
+    histories = distinct_histories(full)
+    origin = customers["origin"]
     history_days = (end - origin).days
     holdout_days = settings.holdout_days or round(settings.holdout_share * history_days)
     cal_end = end - timedelta(days=holdout_days)
@@ -314,8 +387,13 @@ def _lifetime_value(
         )
     else:
         if cal_end > origin:
-            cal = calibration_and_holdout(tx, cal_end, end, **opts).to_pandas()
-        cal_repeaters = int((cal["frequency"] > 0).sum()) if cal is not None else 0
+            cal = distinct_histories(
+                calibration_and_holdout(tx, cal_end, end, **opts),
+                extra=("frequency_holdout", "duration_holdout"),
+            )
+        cal_repeaters = (
+            round(cal.loc[cal["frequency"] > 0, "weight"].sum()) if cal is not None else 0
+        )
         holdout_ok = cal is not None and cal_repeaters >= settings.min_repeat_buyers
         summary["selection"] = (
             f"lowest holdout {settings.selection_metric}"
@@ -333,7 +411,7 @@ def _lifetime_value(
                     entry["holdout"] = holdout_metrics(m, cal)
                     entry["score"] = entry["holdout"][settings.selection_metric]
                 else:
-                    m = CANDIDATES[name]().fit(full)
+                    m = CANDIDATES[name]().fit(histories)
                     entry["calibration"] = _model_facts(m)
                     entry["score"] = m.bic_
                 if not math.isfinite(entry["score"]):
@@ -355,8 +433,8 @@ def _lifetime_value(
         errors = []
         for entry in ranked:
             try:
-                model = CANDIDATES[entry["model"]]().fit(full)
-                scored = _model_values(model, full, purchase_value, settings)
+                model = CANDIDATES[entry["model"]]().fit(histories)
+                scored = _model_values(model, histories, settings)
             except ModelError as exc:
                 entry["error"] = str(exc)
                 errors.append(f"{entry['model']}: {exc}")
@@ -379,14 +457,13 @@ def _lifetime_value(
             reason=reason,
             method=FALLBACK_NOTE,
         )
-        values = _fallback_scores(full, purchase_value, settings)
+        values = _fallback_values(histories, customers, settings)
     else:
         summary["fallback"] = None
         name = summary["chosen"]["model"]
         summary["model_used"] = name
-        big_t = float(full["T"].max())
         diagnostics["clv_frequency_recency"] = frequency_recency_matrix(
-            chosen, big_t, horizon_units(settings.horizon_months, unit)
+            chosen, customers["T_max"], horizon_units(settings.horizon_months, unit)
         )
         if name in fitted_cal and cal is not None:
             cal_model = fitted_cal[name]
@@ -411,12 +488,4 @@ def _lifetime_value(
                 for c in candidates
             ]
         )
-
-    scored = pd.concat([full[["customer_id"]], values], axis=1)
-    scores = pd.DataFrame({"customer_id": everyone}).merge(scored, on="customer_id", how="left")
-    # customers with no purchase keep blank predictions: unknown is not zero
-    summary["customers_without_purchases"] = int(scores["p_alive"].isna().sum())
-    if summary["customers_without_purchases"]:
-        summary["blank_reason"] = NO_PURCHASE_REASON
-    scores = scores.sort_values("customer_id", ignore_index=True)
-    return ClvOutcome(scores[SCORE_COLUMNS], summary, diagnostics)
+    return summary, diagnostics, values, worth

@@ -51,13 +51,44 @@ def customer_lifetime_value(
 
     CLV = sum over monthly steps of the expected purchases in the step, times ``spend``
     (the expected value of one purchase), discounted to today at the annual rate
-    converted to the model's time unit.
-
-    Expected purchases factor into P(alive | x, t_x, T), computed once per distinct
-    history, times the expectation if alive, which depends on (x, T) only and is
-    computed once per distinct pair for each monthly step.
+    converted to the model's time unit (see ``history_values``).
     """
     rows, codes = distinct_rows(data)
+    values = history_values(
+        model,
+        rows,
+        horizon_months=horizon_months,
+        annual_discount_rate=annual_discount_rate,
+        time_unit=time_unit,
+    )
+    return pd.DataFrame(
+        {
+            "p_alive": values["p_alive"].to_numpy()[codes],
+            "expected_purchases": values["expected_purchases"].to_numpy()[codes],
+            "clv": values["value"].to_numpy()[codes] * np.asarray(spend, dtype=float),
+        },
+        index=data.index,
+    )
+
+
+def history_values(
+    model: PurchaseModel,
+    rows: pd.DataFrame,
+    *,
+    horizon_months: float,
+    annual_discount_rate: float,
+    time_unit: str,
+) -> pd.DataFrame:
+    """Per row of ``rows`` (histories ``frequency, recency, T``, best distinct):
+    ``p_alive``, ``expected_purchases`` in the horizon and ``value``, the discounted
+    expected purchases: a customer's CLV is ``value`` times the value of one purchase.
+
+    These depend on the history only, so the engine sends the distinct histories (the
+    models' sufficient statistics), not one row per customer. Expected purchases factor
+    into P(alive | x, t_x, T), computed once per history, times the expectation if
+    alive, which depends on (x, T) only and is computed once per distinct pair for each
+    monthly step.
+    """
     checked = model._rows(rows)
     x, big_t = checked["frequency"], checked["T"]
     pair_of_row, pair_first = distinct_groups([x, big_t])
@@ -73,13 +104,11 @@ def customer_lifetime_value(
         discounted += (current - previous) / (1.0 + rate) ** t
         previous = current
     p_alive = model.probability_alive(checked)
-    expected = previous[pair_of_row] * p_alive
-    value = discounted[pair_of_row] * p_alive
     return pd.DataFrame(
         {
-            "p_alive": p_alive[codes],
-            "expected_purchases": expected[codes],
-            "clv": value[codes] * np.asarray(spend, dtype=float),
+            "p_alive": p_alive,
+            "expected_purchases": previous[pair_of_row] * p_alive,
+            "value": discounted[pair_of_row] * p_alive,
         },
-        index=data.index,
+        index=rows.index,
     )

@@ -42,8 +42,12 @@ _ZERO_FILLED = (
 
 
 def _whole(x: ir.NumericValue) -> ir.StringValue:
-    """A money amount as whole units of text, for reasons."""
-    return x.round(0).cast("int64").cast("string")
+    """A money amount as whole units of text, for reasons.
+
+    Rounded to six decimals first: a sum of cents that is 87.5 may come out of one engine
+    as 87.49999999999999 and of another as 87.5, and the text should read 88 from both.
+    """
+    return x.round(6).round(0).cast("int64").cast("string")
 
 
 def _with_driver_ranks(t: ir.Table) -> ir.Table:

@@ -21,6 +21,27 @@ def _floats(table: pa.Table, name: str) -> np.ndarray:
     return np.asarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype="float64")
 
 
+#: Bits of the significand a value keeps before it is ranked: about 12 decimal digits.
+RANK_BITS = 40
+
+
+def comparable(x: np.ndarray) -> np.ndarray:
+    """``x`` with its significand rounded to ``RANK_BITS`` bits, for ranking.
+
+    Sums of money come out of an engine with last bits that depend on the order it added
+    the lines in (DuckDB's threads, Spark's partitions). Two customers whose figures agree
+    to 15 digits would otherwise swap places between runs and engines, and a percentile
+    rank turns that swap into a visible step. Rounded, they tie. Rounding in binary
+    (``frexp``/``ldexp``) is exact and holds for tiny and huge values alike; zero, blanks
+    and infinities are kept as they are.
+    """
+    out = np.array(x, dtype="float64", copy=True)
+    ok = np.isfinite(out)
+    significand, exponent = np.frexp(out[ok])
+    out[ok] = np.ldexp(np.round(significand * 2.0**RANK_BITS) / 2.0**RANK_BITS, exponent)
+    return out
+
+
 def _tie_bounds(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each value of ``v`` (no NaN): how many values lie below it and at or below it.
 
@@ -47,8 +68,9 @@ def _tie_bounds(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def midrank_np(x: np.ndarray) -> np.ndarray:
     """``(count below + count at or below) / 2n`` among non-NaN values; NaN stays NaN.
 
-    Equal, bit for bit, to ``(scipy.stats.rankdata(x, "average") - 0.5) / n``.
+    Equal, bit for bit, to ``(scipy.stats.rankdata(comparable(x), "average") - 0.5) / n``.
     """
+    x = comparable(x)
     out = np.full(x.shape, np.nan)
     ok = ~np.isnan(x)
     m = int(ok.sum())
@@ -63,7 +85,9 @@ def signed_midrank_np(x: np.ndarray) -> np.ndarray:
 
     Sorts once: the non-positive values are the first ``k`` of the sorted order, so the
     bounds within each side are the overall bounds, shifted by ``k`` for positives.
+    Values are ranked as ``comparable`` gives them.
     """
+    x = comparable(x)
     out = np.full(x.shape, np.nan)
     ok = ~np.isnan(x)
     v = x[ok]
@@ -151,8 +175,9 @@ def _positions(order: pa.Array) -> pa.Array:
 def add_ranks(table: pa.Table) -> pa.Table:
     """``strategic_rank`` (score desc, revenue desc, id) and ``revenue_rank`` (revenue desc, id).
 
-    Blank scores and revenues sort as 0. Arrow's multi-key sort compares ids as UTF-8
-    bytes, which is code-point order, as Python's ``str`` comparison.
+    Blank scores and revenues sort as 0, and both sort as ``comparable`` gives them, so
+    near-equal figures fall back to the next key on every engine. Arrow's multi-key sort
+    compares ids as UTF-8 bytes, which is code-point order, as Python's ``str`` comparison.
     """
     keys = pa.table(
         {
@@ -178,5 +203,6 @@ def add_ranks(table: pa.Table) -> pa.Table:
 
 
 def _nan_free(table: pa.Table, name: str) -> pa.Array:
-    """A float column with blanks and NaN read as 0 (as ``numpy.nan_to_num``)."""
-    return pa.array(np.nan_to_num(_floats(table, name), nan=0.0))
+    """A float column with blanks and NaN read as 0 (as ``numpy.nan_to_num``), rounded
+    for ranking (``comparable``)."""
+    return pa.array(comparable(np.nan_to_num(_floats(table, name), nan=0.0)))
