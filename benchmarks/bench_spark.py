@@ -29,6 +29,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 import tierwise
 from tierwise.book.book import Book, default_as_of
 from tierwise.clv.customer_values import distinct_histories
@@ -81,7 +83,12 @@ def analyse(book: Book, policy: Policy) -> tuple[dict[str, float], Any, str | No
 def driver_sizes(result: Any, book: Book, policy: Policy) -> dict[str, Any]:
     """What the driver holds: the scorecard, the details, the CLV sufficient statistics."""
     customers = result.scorecard_arrow.num_rows
-    details = sum(int(f.memory_usage(deep=True).sum()) for f in result.details.values())
+    # collected details tables; the whitespace list is a file the engine wrote (SpooledTable)
+    details = sum(
+        int(f.memory_usage(deep=True).sum())
+        for f in result.details.values()
+        if isinstance(f, pd.DataFrame)
+    )
     end = default_as_of(book)
     clv = policy.clv
     opts = {"time_unit": clv.time_unit, "merge_period": clv.merge_period}

@@ -26,6 +26,7 @@ import ibis.expr.types as ir
 import tierwise
 from tierwise.book.book import read_book
 from tierwise.demo.generator import generate_book
+from tierwise.spooled import as_frame
 
 ONLINE_RETAIL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "online_retail"
 TOP = 10
@@ -76,7 +77,7 @@ def bench(name: str, book_path: Path, preset: str | None) -> None:
     result = tierwise.analyze(book, as_of=as_of)
     seconds = time.perf_counter() - started
     level = result.stage_summaries["whitespace"]["level"]
-    listed = ibis.memtable(result.details["whitespace"][["customer_id", "item"]])
+    listed = ibis.memtable(as_frame(result.details["whitespace"])[["customer_id", "item"]])
     listed = book.con.create_table("bench_whitespace", listed, overwrite=True)
     held = book.con.create_table("bench_held", held_out(tx, as_of, level), overwrite=True)
     pop = book.con.create_table(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import tempfile
@@ -87,6 +88,27 @@ def materialise(con: ibis.BaseBackend, name: str, expr: ir.Table) -> ir.Table:
     return con.table(name)
 
 
+_KEPT = itertools.count(1)
+
+
+def keep(expr: ir.Table) -> ir.Table:
+    """``expr`` computed once into a table of its engine under a fresh name, for the steps
+    of one stage that read it again; ``release`` drops it.
+
+    Ibis's ``Table.cache()`` does the same on DuckDB, but on Spark it keeps a cached view
+    (whose plan every later query carries, see ``_spark_kept``) and on Spark Connect it
+    fails: Ibis 12 asserts that the new cache is visible at once, and a Connect session
+    may not report it so.
+    """
+    con = expr._find_backend(use_default=True)
+    return materialise(con, f"tw_kept_{next(_KEPT)}", expr)
+
+
+def release(table: ir.Table) -> None:
+    """Drop a table ``keep`` made."""
+    drop_relation(table._find_backend(), table.op().name)  # type: ignore[attr-defined]
+
+
 def _spark_kept(session: Any, frame: Any) -> Any:
     """``frame`` computed now, its plan cut at the result.
 
@@ -144,6 +166,7 @@ def drop_relation(con: ibis.BaseBackend, name: str) -> None:
 # stages hand the engine, which Ibis keeps registered for the whole session otherwise.
 RUN_TABLE_PREFIXES = (
     "tw_scorecard_",
+    "tw_kept_",
     "tw_facts",
     "ibis_pandas_memtable_",
     "ibis_pyarrow_memtable_",

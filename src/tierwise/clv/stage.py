@@ -49,7 +49,7 @@ from tierwise.clv.value import (
     horizon_units,
     per_unit_discount_rate,
 )
-from tierwise.engine import drop_relation, materialise
+from tierwise.engine import drop_relation, keep, materialise, release
 from tierwise.errors import InputError, ModelError
 from tierwise.json_safe import json_safe
 from tierwise.settings.clv import ClvSettings
@@ -285,11 +285,11 @@ def lifetime_value(
     if settings.merge_period != "day":
         return _lifetime_value(tx, window, settings, None, rates)
     # every summary below starts from the same purchase days: build them once, in the engine
-    periods = purchase_periods(tx, None, window.end, "day").cache()
+    periods = keep(purchase_periods(tx, None, window.end, "day"))
     try:
         return _lifetime_value(tx, window, settings, periods, rates)
     finally:
-        periods.release()
+        release(periods)
 
 
 def _lifetime_value(

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tierwise.engine import keep, release
 from tierwise.errors import InputError
 from tierwise.segment.driver import to_driver, to_engine
 from tierwise.segment.engagement import engagement_value
@@ -237,7 +238,7 @@ def segment_customers(
     # The scorecard may be a long lazy pipeline: execute it once into a table of the
     # engine (an engine table scans and joins faster than an in-memory Arrow one), then
     # join small per-customer results onto it.
-    prepared = _prepare(scorecard, customers, settings, window, missing).cache()
+    prepared = keep(_prepare(scorecard, customers, settings, window, missing))
     # Read from the materialised table, so the scorecard pipeline runs only once.
     if (
         "price_realisation" in scorecard.columns
@@ -258,7 +259,7 @@ def segment_customers(
     )
     # The one full scan of the transactions (first and last order, distinct orders),
     # materialised so the spend pass joins a small table instead of recomputing it.
-    orders = order_stats(transactions, window).cache()
+    orders = keep(order_stats(transactions, window))
     trend = relationship_trend(
         prepared,
         transactions=transactions,
@@ -285,6 +286,8 @@ def segment_customers(
     # In customer order: no engine keeps the order of a join's rows from run to run, and
     # the portfolio's sums then add up in one order on every run and every engine.
     table = to_driver(t.select(*_driver_columns(t, prepared, settings)).order_by("customer_id"))
+    release(prepared)
+    release(orders)
     # Pass 2 (NumPy): percentiles; window ranks in SQL cost far more at a million rows.
     table, scored, skipped = add_rank_parts(table, settings)
     for o in skipped:

@@ -24,6 +24,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from tierwise.engine import keep, release
 from tierwise.metrics.facts import is_purchase
 from tierwise.settings.whitespace import WhitespaceSettings
 from tierwise.spooled import DetailsTable, SpooledTable
@@ -94,7 +95,7 @@ def whitespace(
         )
     finally:
         for table in cached:
-            table.release()
+            release(table)
     return result
 
 
@@ -112,7 +113,7 @@ def _lists(
     """Fill ``result`` with the whitespace lists; every cached table goes to ``cached``."""
 
     def cache(table: ir.Table) -> ir.Table:
-        cached.append(table.cache())
+        cached.append(keep(table))
         return cached[-1]
 
     bought = cache(_customer_items(transactions, level, window, default_margin_rate))
