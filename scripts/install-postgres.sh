@@ -36,6 +36,11 @@ psql_admin() { as_postgres "psql -p $PORT -v ON_ERROR_STOP=1 -qtAc \"$1\""; }
 if [ "$(psql_admin "SELECT 1 FROM pg_roles WHERE rolname = '$ROLE'")" != "1" ]; then
     psql_admin "CREATE ROLE $ROLE LOGIN CREATEDB PASSWORD '$PASSWORD'" >&2
 fi
+# Dropping a test database WITH (FORCE) ends the sessions on it; an autovacuum worker's
+# session belongs to no role, and ending it needs pg_signal_backend (without it a drop
+# that met a worker failed with "must be a member of the role whose process is being
+# terminated"). Granting it again is harmless.
+psql_admin "GRANT pg_signal_backend TO $ROLE" >&2
 if [ "$(psql_admin "SELECT 1 FROM pg_database WHERE datname = '$DB'")" != "1" ]; then
     psql_admin "CREATE DATABASE $DB OWNER $ROLE" >&2
 fi
