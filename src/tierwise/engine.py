@@ -84,7 +84,7 @@ def materialise(con: ibis.BaseBackend, name: str, expr: ir.Table) -> ir.Table:
     session = con._session  # type: ignore[attr-defined]
     frame = _spark_kept(session, session.sql(con.compile(expr)))
     frame.createOrReplaceTempView(name)
-    _SPARK_CACHED[(id(con), name)] = frame
+    _SPARK_KEPT[(id(con), name)] = frame
     return con.table(name)
 
 
@@ -140,14 +140,14 @@ def _spark_release(frame: object) -> None:
 
 
 # The Spark DataFrames ``materialise`` kept, by connection and view name, to release.
-_SPARK_CACHED: dict[tuple[int, str], object] = {}
+_SPARK_KEPT: dict[tuple[int, str], object] = {}
 
 
 def drop_relation(con: ibis.BaseBackend, name: str) -> None:
     """Drop ``name`` whether it is a table or a view (DuckDB refuses the wrong kind); on
     Spark also release the checkpoint ``materialise`` made for it."""
     if not is_duckdb(con):
-        frame = _SPARK_CACHED.pop((id(con), name), None)
+        frame = _SPARK_KEPT.pop((id(con), name), None)
         if frame is not None:
             _spark_release(frame)
         session = con._session  # type: ignore[attr-defined]

@@ -1,0 +1,45 @@
+"""Tables a run keeps between steps: computed once, their plan cut, released when dropped.
+
+On Spark a kept table is a checkpoint: later queries read its rows, not the plan it was
+built from (a cached view carried the plan of every earlier stage into every query), and
+dropping it frees the executors' copy. On DuckDB it is a temporary table.
+"""
+
+from __future__ import annotations
+
+import ibis
+import pytest
+
+from tierwise.engine import drop_relation, is_duckdb, keep, materialise, release
+
+
+def _names(con: ibis.BaseBackend) -> set[str]:
+    return set(con.list_tables())
+
+
+def test_duckdb_keeps_a_temporary_table_and_release_drops_it() -> None:
+    con = ibis.duckdb.connect()
+    source = con.create_table("source", {"x": [3, 1, 2]})
+    kept = keep(source.mutate(y=source.x * 2))
+    assert is_duckdb(con)
+    assert sorted(kept.y.to_pyarrow().to_pylist()) == [2, 4, 6]
+    name = kept.op().name
+    assert name.startswith("tw_kept_") and name in _names(con)
+    release(kept)
+    assert name not in _names(con)
+
+
+@pytest.mark.spark
+def test_spark_keeps_a_checkpoint_with_its_plan_cut_and_frees_it(spark) -> None:
+    con = ibis.pyspark.connect(spark)
+    spark.range(5).createOrReplaceTempView("kept_source")
+    source = con.table("kept_source")
+    kept = materialise(con, "tw_kept_probe", source.mutate(y=source.id * 2))
+    assert sorted(kept.y.to_pyarrow().to_pylist()) == [0, 2, 4, 6, 8]
+    plan = spark.table("tw_kept_probe")._jdf.queryExecution().analyzed().toString()
+    # the view reads the checkpoint's rows: the source and the arithmetic are gone
+    assert "kept_source" not in plan and "Range" not in plan
+    held = spark.sparkContext._jsc.getPersistentRDDs().size()
+    drop_relation(con, "tw_kept_probe")
+    assert "tw_kept_probe" not in _names(con)
+    assert spark.sparkContext._jsc.getPersistentRDDs().size() == held - 1
