@@ -102,7 +102,7 @@ class ClvOutcome:
 
     def release(self) -> None:
         """Drop the scores table from the engine."""
-        drop_relation(self.table._find_backend(), self.table.op().name)  # type: ignore[attr-defined]
+        release(self.table)
 
 
 def _model_facts(model: ClvModel) -> dict[str, Any]:
