@@ -7,14 +7,21 @@ from pathlib import Path
 
 import ibis
 import pandas as pd
+import pytest
 
-from tierwise.spooled import SpooledTable, as_frame
+from tierwise.spooled import SpooledTable, _chunk_bounds, as_frame
+
+#: Customers with several rows each, out of order, and a row without a customer.
+ROWS = {
+    "customer_id": ["c", "a", "b", "a", "d", "c", "a", None, "e", "b"],
+    "rank": [2, 3, 1, 1, 1, 1, 2, 1, 1, 2],
+}
 
 
 def test_rows_are_written_in_the_expressions_order_and_copied_as_they_are(tmp_path) -> None:
     con = ibis.duckdb.connect()
     t = con.create_table("t", {"customer_id": ["b", "a", "c", "a"], "rank": [1, 2, 1, 1]})
-    spooled = SpooledTable(t.order_by(["customer_id", "rank"]), "whitespace")
+    spooled = SpooledTable(t, "whitespace", ["customer_id", "rank"])
     assert len(spooled) == 4
     assert spooled.distinct("customer_id") == 3
     expected = pd.DataFrame({"customer_id": ["a", "a", "b", "c"], "rank": [1, 2, 1, 1]})
@@ -28,7 +35,7 @@ def test_rows_are_written_in_the_expressions_order_and_copied_as_they_are(tmp_pa
 
 def test_the_spool_folder_goes_when_the_table_does() -> None:
     con = ibis.duckdb.connect()
-    spooled = SpooledTable(con.create_table("t", {"x": [1]}), "probe")
+    spooled = SpooledTable(con.create_table("t", {"x": [1]}), "probe", ["x"])
     folder: Path = spooled.path.parent
     assert folder.is_dir() and folder.name.startswith("tierwise-details-")
     del spooled
@@ -39,3 +46,39 @@ def test_the_spool_folder_goes_when_the_table_does() -> None:
 def test_a_frame_is_its_own_frame() -> None:
     frame = pd.DataFrame({"x": [1]})
     assert as_frame(frame) is frame
+
+
+@pytest.mark.parametrize(
+    ("chunk_rows", "expected"),
+    [
+        (1, [("a", "b"), ("b", "c"), ("c", "d"), ("d", "e"), ("e", None)]),
+        (3, [("a", "b"), ("b", "d"), ("d", None)]),  # a: 3 rows; b+c: 4; d+e: 2
+        (100, [("a", None)]),
+    ],
+)
+def test_chunks_hold_whole_keys_of_about_the_rows_asked(chunk_rows, expected) -> None:
+    con = ibis.duckdb.connect()
+    assert _chunk_bounds(con.create_table("t", ROWS), "customer_id", chunk_rows) == expected
+
+
+def test_an_empty_table_has_no_chunks() -> None:
+    con = ibis.duckdb.connect()
+    empty = con.create_table("t", ROWS).filter(ibis._.rank > 9)
+    assert _chunk_bounds(empty, "customer_id", 10) == []
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("chunk_rows", [1, 3, 100])
+def test_spark_sends_chunks_and_writes_the_same_file_as_duckdb(spark, chunk_rows) -> None:
+    duck = SpooledTable(ibis.memtable(ROWS), "t", ["customer_id", "rank"])
+    con = ibis.pyspark.connect(spark)
+    rows = list(zip(ROWS["customer_id"], ROWS["rank"], strict=True))
+    spark.createDataFrame(rows, "customer_id string, rank long").createOrReplaceTempView(
+        "spooled_source"
+    )
+    source = con.table("spooled_source")
+    held = set(con.list_tables())
+    spooled = SpooledTable(source, "t", ["customer_id", "rank"], chunk_rows=chunk_rows)
+    pd.testing.assert_frame_equal(as_frame(spooled), as_frame(duck), check_dtype=False)
+    assert pd.isna(as_frame(spooled).customer_id.iloc[-1])  # the row without a customer, last
+    assert set(con.list_tables()) == held  # the kept copy is released

@@ -14,25 +14,35 @@ from __future__ import annotations
 import shutil
 import tempfile
 import weakref
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from tierwise.engine import is_duckdb
+from tierwise.engine import is_duckdb, keep, release
+
+#: Rows per query when an engine other than DuckDB sends a details table to the driver:
+#: the driver holds one chunk at a time (about 300 MB of pandas and Arrow for whitespace).
+CHUNK_ROWS = 1_000_000
 
 
 class SpooledTable:
     """A details table as a Parquet file; run_folder writes it as it writes a frame."""
 
-    def __init__(self, expr: ir.Table, name: str) -> None:
-        """Execute ``expr`` on its engine, writing its rows in order to a new file."""
+    def __init__(
+        self, expr: ir.Table, name: str, order_by: Sequence[str], *, chunk_rows: int = CHUNK_ROWS
+    ) -> None:
+        """Execute ``expr`` on its engine, writing its rows sorted by ``order_by``."""
         folder = Path(tempfile.mkdtemp(prefix="tierwise-details-"))
         self._finalizer = weakref.finalize(self, shutil.rmtree, folder, True)
         self.path = folder / f"{name}.parquet"
-        write_parquet(expr, self.path)
+        write_parquet(expr, self.path, order_by, chunk_rows=chunk_rows)
         self.rows: int = pq.ParquetFile(self.path).metadata.num_rows
 
     def __len__(self) -> int:
@@ -61,21 +71,56 @@ def as_frame(table: DetailsTable) -> pd.DataFrame:
     return table.to_pandas() if isinstance(table, SpooledTable) else table
 
 
-def write_parquet(expr: ir.Table, path: Path) -> None:
-    """Write ``expr``'s rows to the Parquet file ``path``, from the engine.
+def write_parquet(
+    expr: ir.Table, path: Path, order_by: Sequence[str], *, chunk_rows: int = CHUNK_ROWS
+) -> None:
+    """Write ``expr``'s rows, sorted by ``order_by``, to the Parquet file ``path``.
 
     DuckDB writes the file itself (a relation's ``write_parquet``: the path goes to DuckDB
-    as a value, never into SQL text) and streams the rows. Other engines (Spark) stream
-    Arrow batches to the driver, which appends them to one file: Spark's own writer makes
-    a folder of part files on storage the executors share, and a run folder is one file
-    per table on the driver's disk (docs/SCALING.md).
+    as a value, never into SQL text) and streams the rows. Other engines (Spark) send the
+    rows to the driver in chunks of whole ``order_by[0]`` values, about ``chunk_rows``
+    rows each, which the driver appends to one file: Spark's own writer makes a folder of
+    part files on storage the executors share, and a run folder is one file per table on
+    the driver's disk (docs/SCALING.md). Ibis's Spark backend collects a whole table at
+    once (through pandas), which at a million customers' whitespace killed the driver.
     """
     con = expr._find_backend(use_default=True)
     if is_duckdb(con):
-        con._run_pre_execute_hooks(expr)  # type: ignore[attr-defined]  # registers memtables
-        con.con.sql(con.compile(expr)).write_parquet(str(path))  # type: ignore[attr-defined]
+        ordered = expr.order_by(list(order_by))
+        con._run_pre_execute_hooks(ordered)  # type: ignore[attr-defined]  # registers memtables
+        con.con.sql(con.compile(ordered)).write_parquet(str(path))  # type: ignore[attr-defined]
         return
-    batches = expr.to_pyarrow_batches()
-    with pq.ParquetWriter(path, batches.schema) as writer:
-        for batch in batches:
-            writer.write_batch(batch)
+    kept = keep(expr)  # each chunk reads the kept rows, not the stage's whole plan again
+    key = kept[order_by[0]]
+    try:
+        with pq.ParquetWriter(path, kept.schema().to_pyarrow()) as writer:
+            for low, high in _chunk_bounds(kept, order_by[0], chunk_rows):
+                chunk = kept.filter(key >= low)
+                chunk = chunk if high is None else chunk.filter(key < high)
+                writer.write_table(chunk.order_by(list(order_by)).to_pyarrow())
+            nulls = kept.filter(key.isnull())  # last, as DuckDB sorts them
+            if nulls.count().execute():
+                writer.write_table(nulls.order_by(list(order_by)).to_pyarrow())
+    finally:
+        release(kept)
+
+
+def _chunk_bounds(table: ir.Table, key: str, chunk_rows: int) -> list[tuple[Any, Any]]:
+    """``[low, high)`` ranges of ``key`` holding about ``chunk_rows`` rows each, in order.
+
+    Only one row per distinct key (its value and row count) comes to the driver: a
+    million customers' ids, not their ten million whitespace rows. The last range is
+    open (``high`` None).
+    """
+    counts = (
+        table.filter(table[key].notnull())
+        .group_by(key)
+        .aggregate(rows=ibis._.count())
+        .order_by(key)
+        .to_pyarrow()
+    )
+    rows = counts.column("rows").to_numpy()
+    chunk = (np.cumsum(rows) - rows) // max(chunk_rows, 1)  # the chunk each key starts in
+    first = np.flatnonzero(np.diff(chunk, prepend=-1))  # keys that open a chunk
+    starts = counts.column(key).take(first).to_pylist()
+    return list(zip(starts, [*starts[1:], None], strict=True)) if starts else []

@@ -134,7 +134,7 @@ def _lists(
         candidates = _prefer_similar(similar, candidates)
     ranked = _rank(candidates, settings)
     table = ranked.mutate(level=ibis.literal(level), why=_why(ranked)).select(*WHITESPACE_COLUMNS)
-    spooled = SpooledTable(table.order_by(["customer_id", "rank"]), "whitespace")
+    spooled = SpooledTable(table, "whitespace", ["customer_id", "rank"])
     result.details["whitespace"] = spooled
     result.summary = {
         "level": level,
