@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from tierwise import yaml_text
 from tierwise.book.mapping import BookMapping
 from tierwise.errors import InputError, validation_problems
 
@@ -40,7 +41,7 @@ def user_preset_dir() -> Path:
 
 def _parse(text: str, source: str) -> Preset:
     try:
-        data = yaml.safe_load(text) or {}
+        data = yaml_text.safe_load(text) or {}
     except yaml.YAMLError as exc:
         raise InputError(f"preset {source}: not valid YAML ({exc})") from exc
     if not isinstance(data, dict) or "name" not in data:

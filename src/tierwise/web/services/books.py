@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tierwise import yaml_text
 from tierwise.errors import InputError, TierwiseError, validation_problems
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -63,7 +64,7 @@ class BookChoice:
 def load_books(path: Path) -> dict[str, BookChoice]:
     """The books of a ``--books`` file, each checked; ``InputError`` names what is wrong."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml_text.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise InputError(f"--books {path}: cannot read it ({exc.strerror})") from exc
     except yaml.YAMLError as exc:
