@@ -184,6 +184,7 @@ def test_agenda_run_inputs_match(engines: Engines) -> None:
     run = engines.run
     duck = agenda_details(engines.duck.book, run.window, run.policy)
     spark = agenda_details(engines.spark.book, run.window, run.policy)
+    duck, spark = ({k: as_frame(v) for k, v in d.items()} for d in (duck, spark))
     assert len(duck["agenda_tasks"]) > 0 and len(duck["agenda_touches"]) > 0
     assert_same_frame(duck["agenda_tasks"], spark["agenda_tasks"], ["task_id"], "tasks")
     assert_same_frame(duck["agenda_touches"], spark["agenda_touches"], ["customer_id"], "touches")

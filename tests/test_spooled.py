@@ -7,6 +7,7 @@ from pathlib import Path
 
 import ibis
 import pandas as pd
+import pyarrow.csv as pacsv
 import pytest
 
 from tierwise.spooled import SpooledTable, _chunk_bounds, as_frame
@@ -82,3 +83,18 @@ def test_spark_sends_chunks_and_writes_the_same_file_as_duckdb(spark, chunk_rows
     pd.testing.assert_frame_equal(as_frame(spooled), as_frame(duck), check_dtype=False)
     assert pd.isna(as_frame(spooled).customer_id.iloc[-1])  # the row without a customer, last
     assert set(con.list_tables()) == held  # the kept copy is released
+
+
+def test_csv_written_a_batch_at_a_time_is_the_whole_tables_csv(tmp_path) -> None:
+    """More rows than one Parquet batch (65,536): the header once, every row in order."""
+    con = ibis.duckdb.connect()
+    rows = con.sql(
+        "SELECT 'c' || lpad(i::VARCHAR, 6, '0') AS customer_id, i / 7 AS share, "
+        "DATE '2026-01-01' + (i % 300)::INT AS day FROM range(70000) t(i)"
+    )
+    spooled = SpooledTable(rows, "scorecard", ["customer_id"])
+    assert spooled.columns == ["customer_id", "share", "day"]
+    spooled.write_csv(tmp_path / "batches.csv")
+    pacsv.write_csv(spooled.to_arrow(), tmp_path / "whole.csv")
+    assert (tmp_path / "batches.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+    assert spooled.to_arrow(["day"]).column_names == ["day"]

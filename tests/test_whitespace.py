@@ -139,7 +139,7 @@ def test_share_of_wallet_and_growth_potential_where_the_book_has_wallet(con) -> 
         {"customer_id": ["a1", "a2"], "industry": ["A", "A"], "wallet": [20000.0, None]}
     )
     result = whitespace(tx, sc, con.create_table("cw", cu), WINDOW, _peer_only(), 0.3)
-    wallet = result.details["share_of_wallet"].set_index("customer_id")
+    wallet = as_frame(result.details["share_of_wallet"]).set_index("customer_id")
     assert list(wallet.index) == ["a1"]  # a2 has no wallet
     yearly = (100 + 4000 + 10000) * 365 / 365
     assert wallet.loc["a1", "share_of_wallet"] == pytest.approx(yearly / 20000)

@@ -29,4 +29,3 @@ def test_python_object_tags_are_refused(text) -> None:
 def test_bad_yaml_says_where(tmp_path) -> None:
     with pytest.raises(yaml.YAMLError, match="line 2"):
         yaml_text.safe_load("a: [1, 2\nb: 3\n")
-

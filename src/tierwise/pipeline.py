@@ -10,6 +10,7 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ from tierwise.segment.stage import segment_customers
 from tierwise.settings.io import DEFAULT_SOURCE, load_policy
 from tierwise.settings.preset_team import with_preset_team
 from tierwise.settings.schema import Policy
-from tierwise.spooled import DetailsTable
+from tierwise.spooled import DetailsTable, SpooledTable
 from tierwise.window import Window
 
 SCORECARD_ORDER = (
@@ -75,7 +76,8 @@ class AnalysisResult:
     policy: Policy
     policy_source: str
     window: Window
-    scorecard_arrow: pa.Table
+    #: the scorecard as the engine wrote it, one row per customer in id order
+    scorecard_file: SpooledTable
     portfolio: dict[str, Any]
     details: dict[str, DetailsTable] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -86,6 +88,15 @@ class AnalysisResult:
     @property
     def as_of(self) -> date:
         return self.window.end
+
+    @cached_property
+    def scorecard_arrow(self) -> pa.Table:
+        """The scorecard as Arrow, read from its file once, on first use (nothing is re-run).
+
+        The analysis itself never holds it: at a million customers it is 1.1 GB, which
+        the run folder copies and the workspace reads a few columns of.
+        """
+        return self.scorecard_file.to_arrow()
 
     @property
     def scorecard(self) -> pd.DataFrame:
@@ -271,7 +282,7 @@ def analyze(
             portfolio["warnings"] = [fit["message"], *portfolio.get("warnings", [])]
 
     with watch.stage("scorecard"):
-        arrow = _ordered(scorecard).to_pyarrow()
+        scorecard_file = SpooledTable(_in_column_order(scorecard), "scorecard", ["customer_id"])
         drop_run_tables(con, tables_before)
     watch.finish()
     return AnalysisResult(
@@ -279,7 +290,7 @@ def analyze(
         policy=resolved_policy,
         policy_source=policy_source,
         window=window,
-        scorecard_arrow=arrow,
+        scorecard_file=scorecard_file,
         portfolio=portfolio,
         details=details,
         timings=watch.timings,
@@ -355,10 +366,10 @@ def _customer_attributes(customers: ir.Table | None) -> ir.Table | None:
     )
 
 
-def _ordered(scorecard: ir.Table) -> ir.Table:
+def _in_column_order(scorecard: ir.Table) -> ir.Table:
     first = [c for c in SCORECARD_ORDER if c in scorecard.columns]
     rest = [c for c in scorecard.columns if c not in first]
-    return scorecard.select(*first, *rest).order_by("customer_id")
+    return scorecard.select(*first, *rest)
 
 
 def _totals(scorecard: ir.Table) -> dict[str, Any]:

@@ -19,15 +19,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from tierwise.book.book import Book
 from tierwise.book.contract import READ_ORDER
 from tierwise.folders import check_target, staged_folder
 from tierwise.json_safe import json_safe
-from tierwise.spooled import DetailsTable
+from tierwise.spooled import DetailsTable, SpooledTable
 
 # The columns of moves.csv: who moved tier or level since the previous run.
 MOVE_COLUMNS = [
@@ -46,7 +43,7 @@ class RunOutputs(Protocol):
     """What a run folder is written from (``tierwise.pipeline.AnalysisResult``)."""
 
     book: Book
-    scorecard_arrow: pa.Table
+    scorecard_file: SpooledTable
     portfolio: dict[str, Any]
     details: dict[str, DetailsTable]
     moves: pd.DataFrame | None
@@ -82,8 +79,8 @@ def write_run(
     out_dir = Path(out_dir)
     check_run_target(out_dir, book=result.book.source, force=force)
     with staged_folder(out_dir) as staging:
-        pq.write_table(result.scorecard_arrow, staging / "scorecard.parquet")
-        pacsv.write_csv(result.scorecard_arrow, staging / "scorecard.csv")
+        result.scorecard_file.to_parquet(staging / "scorecard.parquet")
+        result.scorecard_file.write_csv(staging / "scorecard.csv")
         portfolio = dict(result.portfolio)
         details = dict(result.details)
         if moves is None:

@@ -22,7 +22,9 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from tierwise.engine import is_duckdb, keep, release
@@ -56,6 +58,22 @@ class SpooledTable:
         """How many distinct values ``column`` holds (reads that column only)."""
         values = pq.read_table(self.path, columns=[column]).column(column)
         return int(pc.count_distinct(values).as_py())
+
+    @property
+    def columns(self) -> list[str]:
+        """The column names, from the file's footer."""
+        return list(pq.read_schema(self.path).names)
+
+    def to_arrow(self, columns: Sequence[str] | None = None) -> pa.Table:
+        """The rows as Arrow, all columns or only ``columns``."""
+        return pq.read_table(self.path, columns=None if columns is None else list(columns))
+
+    def write_csv(self, path: str | Path) -> None:
+        """The rows as CSV with a header line, a batch at a time (never the whole table)."""
+        source = pq.ParquetFile(self.path)
+        with pacsv.CSVWriter(path, source.schema_arrow) as writer:
+            for batch in source.iter_batches():
+                writer.write_batch(batch)
 
     def to_pandas(self) -> pd.DataFrame:
         """The rows as pandas (for tests and notebooks; a run never needs it)."""

@@ -22,7 +22,6 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
-import pandas as pd
 
 from tierwise.engine import keep, release
 from tierwise.metrics.facts import is_purchase
@@ -151,7 +150,7 @@ def _lists(
 
 def share_of_wallet(
     scorecard: ir.Table, customers: ir.Table | None, window: Window
-) -> pd.DataFrame | None:
+) -> SpooledTable | None:
     """Yearly revenue against the customer's wallet, and the growth potential left."""
     if customers is None or "wallet" not in customers.columns:
         return None
@@ -167,7 +166,7 @@ def share_of_wallet(
         growth_potential=ibis.greatest(t.wallet - t.yearly_revenue, 0.0),
     )
     cols = ["customer_id", "yearly_revenue", "wallet", "share_of_wallet", "growth_potential"]
-    return t.select(*cols).order_by("customer_id").to_pandas()
+    return SpooledTable(t.select(*cols), "share_of_wallet", ["customer_id"])
 
 
 def _has_industry(customers: ir.Table | None) -> bool:

@@ -226,9 +226,8 @@ class Workspace:
         check_run_target(out, book=result.book.source, force=force)
         imported = self._import_legacy_history(out)
         wanted = (*history.POSITION_COLUMNS, "override_id", "override_stale")
-        scores = result.scorecard_arrow.select(
-            [c for c in wanted if c in result.scorecard_arrow.column_names]
-        ).to_pandas()
+        present = result.scorecard_file.columns
+        scores = result.scorecard_file.to_arrow([c for c in wanted if c in present]).to_pandas()
         with self.transaction() as s:
             run = runs.add_run(
                 s,
