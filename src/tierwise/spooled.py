@@ -27,11 +27,12 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from tierwise.driver import to_driver
 from tierwise.engine import is_duckdb, keep, release
 
-#: Rows per query when an engine other than DuckDB sends a details table to the driver:
-#: the driver holds one chunk at a time (about 300 MB of pandas and Arrow for whitespace).
-CHUNK_ROWS = 1_000_000
+#: Rows per query when an engine other than DuckDB sends a table to the driver, which
+#: holds one chunk at a time as Arrow (whitespace's rows: about 270 bytes each).
+CHUNK_ROWS = 500_000
 
 
 class SpooledTable:
@@ -97,10 +98,11 @@ def write_parquet(
     DuckDB writes the file itself (a relation's ``write_parquet``: the path goes to DuckDB
     as a value, never into SQL text) and streams the rows. Other engines (Spark) send the
     rows to the driver in chunks of whole ``order_by[0]`` values, about ``chunk_rows``
-    rows each, which the driver appends to one file: Spark's own writer makes a folder of
-    part files on storage the executors share, and a run folder is one file per table on
-    the driver's disk (docs/SCALING.md). Ibis's Spark backend collects a whole table at
-    once (through pandas), which at a million customers' whitespace killed the driver.
+    rows each, as Arrow (``driver.to_driver``), which the driver appends to one file:
+    Spark's own writer makes a folder of part files on storage the executors share, and a
+    run folder is one file per table on the driver's disk (docs/SCALING.md). Ibis's Spark
+    backend collects a whole table at once through pandas, which at a million customers'
+    whitespace killed the driver.
     """
     con = expr._find_backend(use_default=True)
     if is_duckdb(con):
@@ -115,10 +117,10 @@ def write_parquet(
             for low, high in _chunk_bounds(kept, order_by[0], chunk_rows):
                 chunk = kept.filter(key >= low)
                 chunk = chunk if high is None else chunk.filter(key < high)
-                writer.write_table(chunk.order_by(list(order_by)).to_pyarrow())
+                writer.write_table(to_driver(chunk.order_by(list(order_by))))
             nulls = kept.filter(key.isnull())  # last, as DuckDB sorts them
             if nulls.count().execute():
-                writer.write_table(nulls.order_by(list(order_by)).to_pyarrow())
+                writer.write_table(to_driver(nulls.order_by(list(order_by))))
     finally:
         release(kept)
 

@@ -16,7 +16,7 @@ import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 
-from tierwise.segment.driver import to_engine
+from tierwise.driver import to_engine
 from tierwise.segment.portfolio import tier_figures, tier_summary
 from tierwise.settings.segmentation import SegmentationSettings
 

@@ -20,9 +20,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tierwise.driver import to_driver, to_engine
 from tierwise.engine import keep, release
 from tierwise.errors import InputError
-from tierwise.segment.driver import to_driver, to_engine
 from tierwise.segment.engagement import engagement_value
 from tierwise.segment.fast_ranks import add_rank_parts, add_ranks
 from tierwise.segment.levels import relationship_levels

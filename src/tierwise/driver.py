@@ -1,7 +1,7 @@
-"""The segmentation's per-customer round trip: Arrow out of the engine and back into it.
+"""Per-customer tables between the engine and this process: Arrow out and back in.
 
-Ranks, tiers and the reasons text are computed on one process (NumPy, pyarrow.compute)
-over one row per customer: global percentiles as Spark window functions would sort the
+The segmentation's round trip: ranks, tiers and the reasons text are computed on one
+process (NumPy, pyarrow.compute) over one row per customer: global percentiles as Spark window functions would sort the
 whole book in ONE partition, which is slower than sorting it on the driver. Per-line
 data (transactions, signals) never comes here, only the per-customer table.
 
@@ -30,9 +30,10 @@ def _spark_session(con: Any) -> Any | None:
 
 
 def to_driver(expr: ir.Table) -> pa.Table:
-    """Execute ``expr`` (one row per customer) into an Arrow table on this process.
+    """Execute ``expr`` into an Arrow table on this process, with Ibis's column types.
 
-    Rows come in no particular order on Spark; nothing downstream relies on it.
+    Rows come in no particular order on Spark unless ``expr`` is ordered (a sorted
+    query's rows are collected in its order).
     """
     con = expr.get_backend()
     session = _spark_session(con)
