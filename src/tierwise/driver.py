@@ -1,9 +1,10 @@
 """Per-customer tables between the engine and this process: Arrow out and back in.
 
 The segmentation's round trip: ranks, tiers and the reasons text are computed on one
-process (NumPy, pyarrow.compute) over one row per customer: global percentiles as Spark window functions would sort the
-whole book in ONE partition, which is slower than sorting it on the driver. Per-line
-data (transactions, signals) never comes here, only the per-customer table.
+process (NumPy, pyarrow.compute) over one row per customer: global percentiles as Spark
+window functions would sort the whole book in ONE partition, which is slower than
+sorting it on the driver. Per-line data (transactions, signals) never comes here, only
+the per-customer table.
 
 On DuckDB both directions are Arrow already (``to_pyarrow``, ``ibis.memtable``). On
 Spark, Ibis goes through pandas both ways: a row-by-row ``toPandas`` out, and in, a
