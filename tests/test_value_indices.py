@@ -182,6 +182,7 @@ def test_stage_percentiles_equal_the_scipy_average_rank(values: list[float | Non
     gaps = np.abs(np.subtract.outer(present, present))
     near = (gaps > 0) & (gaps <= 1e-11 * np.maximum.outer(np.abs(present), np.abs(present)))
     assume(not near.any())
+    assume(not ((present != 0) & (np.abs(present) < 1e-6)).any())  # zero for ranking (below)
     assert np.array_equal(np.isnan(midrank_np(x)), np.isnan(x))
     if len(present):
         oracle = (rankdata(present, method="average") - 0.5) / len(present)
@@ -206,6 +207,20 @@ def test_figures_equal_to_twelve_digits_rank_as_ties() -> None:
     assert s[0] == s[1] and s[2] == s[3]
     # a difference in the tenth digit is still a difference
     assert midrank_np(np.array([1.0, 1.0 + 1e-9]))[0] < 0.5
+
+
+def test_a_figure_within_a_millionth_of_zero_ranks_as_zero() -> None:
+    # a wallet less the yearly revenue that fills it: 0 on one engine, 1e-11 on another
+    wallet, yearly = 0.7, 0.1 + 0.2 + 0.4
+    assert wallet - yearly != 0
+    growth = np.array([0.0, wallet - yearly, 0.0, 5.0])
+    r = midrank_np(growth)
+    assert r[0] == r[1] == r[2] == pytest.approx(1.5 / 4) and r[3] == pytest.approx(3.5 / 4)
+    # a profit of 1e-11 is no profit: it ranks on the non-positive side with the zeros
+    s = signed_midrank_np(np.array([0.0, 1e-11, -2.0, 3.0]))
+    assert s[0] == s[1] < 0.5 < s[3] and s[2] < s[0]
+    # a real difference, a cent or a fraction of one, still counts
+    assert midrank_np(np.array([0.0, 0.001]))[0] < 0.5
 
 
 def _book_with_known_profit(seed: int, n: int = 400) -> pd.DataFrame:

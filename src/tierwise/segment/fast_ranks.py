@@ -23,6 +23,9 @@ def _floats(table: pa.Table, name: str) -> np.ndarray:
 
 #: Bits of the significand a value keeps before it is ranked: about 12 decimal digits.
 RANK_BITS = 40
+#: Figures nearer zero than this are zero for ranking (a millionth of a currency unit,
+#: or of a ratio): what is left when two near-equal sums are subtracted.
+ZERO_BELOW = 1e-6
 
 
 def comparable(x: np.ndarray) -> np.ndarray:
@@ -32,13 +35,17 @@ def comparable(x: np.ndarray) -> np.ndarray:
     the lines in (DuckDB's threads, Spark's partitions). Two customers whose figures agree
     to 15 digits would otherwise swap places between runs and engines, and a percentile
     rank turns that swap into a visible step. Rounded, they tie. Rounding in binary
-    (``frexp``/``ldexp``) is exact and holds for tiny and huge values alike; zero, blanks
-    and infinities are kept as they are.
+    (``frexp``/``ldexp``) is exact and holds for tiny and huge values alike; blanks and
+    infinities are kept as they are. A difference of two such sums (a wallet less the
+    yearly revenue that fills it) is 0 on one engine and 1e-11 on another, which no
+    rounding of significands ties: figures within ``ZERO_BELOW`` of zero are zero (at a
+    million customers, one such growth potential moved 80,000 customers' percentiles).
     """
     out = np.array(x, dtype="float64", copy=True)
     ok = np.isfinite(out)
     significand, exponent = np.frexp(out[ok])
     out[ok] = np.ldexp(np.round(significand * 2.0**RANK_BITS) / 2.0**RANK_BITS, exponent)
+    out[np.abs(out) < ZERO_BELOW] = 0.0
     return out
 
 
