@@ -1,9 +1,10 @@
-"""Details tables written by the engine straight to Parquet, not collected.
+"""Tables written by the engine straight to Parquet, not collected.
 
-A stage whose details table is large (whitespace: ten rows per customer, 10M rows and
-2.7 GB as Arrow at a million customers) writes it to a file of its own while the run is
-under way; the run folder copies the file. The rows never come to the driver as a frame,
-so the process holds no copy of them.
+The scorecard and every details table with a row per customer or more (whitespace: ten
+rows per customer, 10M rows and 2.7 GB as Arrow at a million customers; the scorecard,
+1.1 GB) are written to files of their own while the run is under way; the run folder
+copies the files. The rows never come to the process as one frame, so it holds no copy
+of them.
 
 The file lives in a folder tierwise makes for it (``tempfile.mkdtemp``) and is removed
 with that folder when the ``SpooledTable`` is no longer referenced.
@@ -36,7 +37,7 @@ CHUNK_ROWS = 500_000
 
 
 class SpooledTable:
-    """A details table as a Parquet file; run_folder writes it as it writes a frame."""
+    """A table as a Parquet file; run_folder writes it as it writes a frame."""
 
     def __init__(
         self, expr: ir.Table, name: str, order_by: Sequence[str], *, chunk_rows: int = CHUNK_ROWS
