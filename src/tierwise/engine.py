@@ -228,7 +228,8 @@ def _spark_session(remote: str | None) -> object:
         except ImportError as exc:  # grpcio and friends: PySpark's Connect client
             raise InputError(
                 f"--engine {remote}: Spark Connect needs PySpark's Connect client "
-                f"({exc}); pip install 'pyspark[connect]'"
+                f"({exc}); {SPARK_INSTALL} installs it (or pip install 'pyspark[connect]' "
+                "beside a PySpark of your own)"
             ) from exc
         except Exception as exc:
             raise InputError(f"--engine {remote}: cannot reach Spark Connect: {exc}") from exc
