@@ -16,7 +16,7 @@ PACKAGE = SRC / "tierwise"
 
 # What the settings layer may import of tierwise: itself, the book's mapping (the policy's
 # ``book:`` section is the book's own contract, below every stage) and the errors.
-SETTINGS_MAY_IMPORT = {"settings", "book", "errors"}
+SETTINGS_MAY_IMPORT = {"settings", "book", "errors", "yaml_text"}
 
 
 def module_name(path: Path) -> str:

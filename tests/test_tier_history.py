@@ -8,10 +8,12 @@ from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 
+import ibis
 import pandas as pd
 import pyarrow as pa
 import pytest
 
+from tierwise.spooled import SpooledTable
 from tierwise.workspace import Workspace, history
 from tierwise.workspace.models import Run
 
@@ -87,7 +89,7 @@ def test_analyze_passes_the_policys_tier_names_to_the_history(ws, tmp_path, monk
             book=SimpleNamespace(source=str(tmp_path / "book"), accounting_dict=lambda: {}),
             as_of=options["as_of"],
             policy=policy,
-            scorecard_arrow=card,
+            scorecard_file=SpooledTable(ibis.memtable(card), "scorecard", ["customer_id"]),
             portfolio={},
             moves=None,
         )

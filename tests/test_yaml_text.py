@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from tierwise import yaml_text
 from tierwise.settings.io import default_policy_yaml
+from tierwise.yaml_text import load_yaml
 
 
 def test_a_policy_reads_the_same_as_with_pyyamls_own_parser() -> None:
     text = default_policy_yaml() + "\nnotes: {on: yes, when: 2026-12-03, ratio: 1e3, none: ~}\n"
-    assert yaml_text.safe_load(text) == yaml.safe_load(text)
+    assert load_yaml(text) == yaml.safe_load(text)
 
 
 @pytest.mark.parametrize(
@@ -23,9 +23,9 @@ def test_a_policy_reads_the_same_as_with_pyyamls_own_parser() -> None:
 )
 def test_python_object_tags_are_refused(text) -> None:
     with pytest.raises(yaml.constructor.ConstructorError):
-        yaml_text.safe_load(text)
+        load_yaml(text)
 
 
 def test_bad_yaml_says_where(tmp_path) -> None:
     with pytest.raises(yaml.YAMLError, match="line 2"):
-        yaml_text.safe_load("a: [1, 2\nb: 3\n")
+        load_yaml("a: [1, 2\nb: 3\n")

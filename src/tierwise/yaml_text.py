@@ -15,6 +15,6 @@ import yaml
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def safe_load(text: str) -> Any:
+def load_yaml(text: str) -> Any:
     """``yaml.safe_load``, on libyaml's parser when there is one."""
     return yaml.load(text, Loader=_LOADER)  # a safe loader, native or not

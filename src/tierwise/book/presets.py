@@ -16,9 +16,9 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from tierwise import yaml_text
 from tierwise.book.mapping import BookMapping
 from tierwise.errors import InputError, validation_problems
+from tierwise.yaml_text import load_yaml
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def user_preset_dir() -> Path:
 
 def _parse(text: str, source: str) -> Preset:
     try:
-        data = yaml_text.safe_load(text) or {}
+        data = load_yaml(text) or {}
     except yaml.YAMLError as exc:
         raise InputError(f"preset {source}: not valid YAML ({exc})") from exc
     if not isinstance(data, dict) or "name" not in data:

@@ -24,8 +24,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from tierwise import yaml_text
 from tierwise.errors import InputError, TierwiseError, validation_problems
+from tierwise.yaml_text import load_yaml
 
 Log = Callable[[str], None]
 #: A step after the exports: fn(run_dir, its settings, log) -> the line it logs.
@@ -118,7 +118,7 @@ class RefreshSettings(BaseModel):
 def load_config(path: Path) -> RefreshSettings:
     """Read and check a refresh file; paths in it are relative to the file's folder."""
     try:
-        data = yaml_text.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise InputError(f"refresh file {path}: cannot be read ({exc.strerror})") from exc
     except yaml.YAMLError as exc:

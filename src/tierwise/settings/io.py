@@ -12,9 +12,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from tierwise import yaml_text
 from tierwise.errors import PolicyError, plain_message
 from tierwise.settings.schema import Policy
+from tierwise.yaml_text import load_yaml
 
 DEFAULT_SOURCE = "built-in default policy"
 #: The policy file a book folder may carry (``tierwise generate`` writes the demo team there).
@@ -50,7 +50,7 @@ def load_policy(path: str | Path | None, *, book: object = None) -> tuple[Policy
             f"policy file {path} does not exist; `tierwise policy init FILE` writes one"
         )
     try:
-        data = yaml_text.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise PolicyError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

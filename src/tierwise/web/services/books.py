@@ -28,8 +28,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tierwise import yaml_text
 from tierwise.errors import InputError, TierwiseError, validation_problems
+from tierwise.yaml_text import load_yaml
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -64,7 +64,7 @@ class BookChoice:
 def load_books(path: Path) -> dict[str, BookChoice]:
     """The books of a ``--books`` file, each checked; ``InputError`` names what is wrong."""
     try:
-        data = yaml_text.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise InputError(f"--books {path}: cannot read it ({exc.strerror})") from exc
     except yaml.YAMLError as exc:
