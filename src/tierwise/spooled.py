@@ -114,34 +114,32 @@ def write_parquet(
     kept = keep(expr)  # each chunk reads the kept rows, not the stage's whole plan again
     key = kept[order_by[0]]
     try:
+        bounds, nulls = _chunk_bounds(kept, order_by[0], chunk_rows)
         with pq.ParquetWriter(path, kept.schema().to_pyarrow()) as writer:
-            for low, high in _chunk_bounds(kept, order_by[0], chunk_rows):
+            for low, high in bounds:
                 chunk = kept.filter(key >= low)
                 chunk = chunk if high is None else chunk.filter(key < high)
                 writer.write_table(to_driver(chunk.order_by(list(order_by))))
-            nulls = kept.filter(key.isnull())  # last, as DuckDB sorts them
-            if nulls.count().execute():
-                writer.write_table(to_driver(nulls.order_by(list(order_by))))
+            if nulls:  # last, as DuckDB sorts them
+                writer.write_table(to_driver(kept.filter(key.isnull()).order_by(list(order_by))))
     finally:
         release(kept)
 
 
-def _chunk_bounds(table: ir.Table, key: str, chunk_rows: int) -> list[tuple[Any, Any]]:
-    """``[low, high)`` ranges of ``key`` holding about ``chunk_rows`` rows each, in order.
+def _chunk_bounds(table: ir.Table, key: str, chunk_rows: int) -> tuple[list[tuple[Any, Any]], int]:
+    """``[low, high)`` ranges of ``key`` holding about ``chunk_rows`` rows each, in order
+    (the last one open: ``high`` None), and how many rows have no ``key``.
 
     Only one row per distinct key (its value and row count) comes to the driver: a
-    million customers' ids, not their ten million whitespace rows. The last range is
-    open (``high`` None).
+    million customers' ids, not their ten million whitespace rows.
     """
-    counts = (
-        table.filter(table[key].notnull())
-        .group_by(key)
-        .aggregate(rows=ibis._.count())
-        .order_by(key)
-        .to_pyarrow()
-    )
+    counts = to_driver(table.group_by(key).aggregate(rows=ibis._.count()))
+    present = pc.is_valid(counts.column(key))
+    nulls = int(pc.sum(counts.filter(pc.invert(present)).column("rows")).as_py() or 0)
+    counts = counts.filter(present).sort_by(key)
     rows = counts.column("rows").to_numpy()
     chunk = (np.cumsum(rows) - rows) // max(chunk_rows, 1)  # the chunk each key starts in
     first = np.flatnonzero(np.diff(chunk, prepend=-1))  # keys that open a chunk
     starts = counts.column(key).take(first).to_pylist()
-    return list(zip(starts, [*starts[1:], None], strict=True)) if starts else []
+    bounds = list(zip(starts, [*starts[1:], None], strict=True)) if starts else []
+    return bounds, nulls
