@@ -7,9 +7,13 @@ dropping it frees the executors' copy. On DuckDB it is a temporary table.
 
 from __future__ import annotations
 
+import sys
+
 import ibis
+import pyarrow as pa
 import pytest
 
+from tierwise.driver import on_driver, to_engine
 from tierwise.engine import drop_relation, is_duckdb, keep, materialise, release
 
 
@@ -43,3 +47,27 @@ def test_spark_keeps_a_checkpoint_with_its_plan_cut_and_frees_it(spark) -> None:
     drop_relation(con, "tw_kept_probe")
     assert "tw_kept_probe" not in _names(con)
     assert spark.sparkContext._jsc.getPersistentRDDs().size() == held - 1
+
+
+def test_an_arrow_table_handed_to_duckdb_is_let_go_on_release() -> None:
+    con = ibis.duckdb.connect()
+    table = pa.table({"customer_id": ["a", "b"], "x": [1.0, 2.0]})
+    held_before = sys.getrefcount(table)
+    handed = to_engine(con, "tw_scorecard_probe", table)
+    assert handed.x.sum().execute() == 3.0
+    assert "tw_scorecard_probe" in _names(con)
+    assert sys.getrefcount(table) > held_before  # DuckDB reads it in place
+    release(handed)
+    assert "tw_scorecard_probe" not in _names(con)
+    assert sys.getrefcount(table) == held_before
+
+
+def test_a_table_on_the_driver_lives_only_for_its_block() -> None:
+    table = pa.table({"customer_id": ["a", "b", "c"], "x": [1.0, 2.0, 4.0]})
+    held_before = sys.getrefcount(table)
+    with on_driver("tw_probe", table) as t:
+        assert t.filter(t.x > 1).x.sum().execute() == 6.0
+        con = t.get_backend()
+    assert sys.getrefcount(table) == held_before
+    with pytest.raises(Exception, match="(?i)closed"):
+        con.con.execute("select 1")

@@ -50,3 +50,29 @@ def _same_figures(a: Any, b: Any) -> bool:
 
 def _by_customer(table: pa.Table) -> pd.DataFrame:
     return table.to_pandas().sort_values("customer_id").reset_index(drop=True)
+
+
+def test_the_segmentation_scores_are_let_go_once_joined_in(tmp_path: Path) -> None:
+    """The segmentation's per-customer Arrow table (0.75 GB at a million customers) is
+    handed to the engine for one join; kept registered, it was held through every later
+    stage of the run."""
+    generate_book(tmp_path / "book", customers=120, seed=5)
+    book = tierwise.read_book(tmp_path / "book")
+    seen: dict[str, set[str]] = {}
+
+    class Stages:
+        def start(self, total_stages: int) -> None: ...
+
+        def stage(self, name: str) -> None:
+            seen[name] = set(book.con.list_tables())
+
+        def finish(self) -> None: ...
+
+    tierwise.analyze(book, progress=Stages())
+    before = seen["value, tiers and relationship levels"]
+    after = seen["service alignment and capacity"]
+    added = after - before
+    # only the scorecard's next version: nothing the segmentation handed the engine
+    assert added and all(n.removeprefix("tw_scorecard_").isdigit() for n in added), added
+    later = seen["whitespace"] | seen["scorecard"]
+    assert not [n for n in later if n.startswith("tw_scorecard_segments_")]

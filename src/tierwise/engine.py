@@ -105,7 +105,7 @@ def keep(expr: ir.Table) -> ir.Table:
 
 
 def release(table: ir.Table) -> None:
-    """Drop a table ``keep`` made."""
+    """Drop a table ``keep`` made, or one ``driver.to_engine`` handed the engine."""
     drop_relation(table._find_backend(), table.op().name)  # type: ignore[attr-defined]
 
 

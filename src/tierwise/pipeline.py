@@ -25,7 +25,7 @@ from tierwise.agenda.run_inputs import agenda_details
 from tierwise.book.book import Book, as_date, default_as_of, read_book
 from tierwise.book.mapping import BookMapping, MapOption, WhereOption, mapping_from_options
 from tierwise.clv.stage import lifetime_value
-from tierwise.engine import drop_relation, drop_run_tables, materialise
+from tierwise.engine import drop_relation, drop_run_tables, materialise, release
 from tierwise.errors import InputError
 from tierwise.metrics.concentration import portfolio_profit_figures
 from tierwise.metrics.cost_fit import cost_fit
@@ -243,6 +243,7 @@ def analyze(
         portfolio.update(segments.portfolio)
         details.update(segments.details)
         scorecard = _attach(con, scorecard, segments.scores)
+        release(segments.scores)  # 0.75 GB of Arrow at a million customers, joined in now
         if overrides is not None:
             from tierwise.segment.overrides import apply_overrides, effective_tier_figures
 

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tierwise.driver import to_driver, to_engine
+from tierwise.driver import on_driver, to_driver, to_engine
 from tierwise.engine import keep, release
 from tierwise.errors import InputError
 from tierwise.segment.engagement import engagement_value
@@ -92,7 +92,8 @@ class SegmentOutcome:
     Attributes
     ----------
     scores : one row per scorecard customer: ``SCORE_COLUMNS`` then the parts
-        (``us_*``, ``client_*``, ``trend_*``, ``objective_*``, ``engagement_*``).
+        (``us_*``, ``client_*``, ``trend_*``, ``objective_*``, ``engagement_*``), handed
+        to the scorecard's engine; ``engine.release`` it once it is joined in.
     portfolio : for portfolio.json: ``tiers``, ``levels``, ``relationship``,
         ``strategic_vs_largest``, ``missing_inputs``.
     details : chart tables, written by the lead to ``details/<name>.parquet``.
@@ -162,12 +163,12 @@ def _row_wise(
         if c in ("customer_id", "p_alive", "value_to_client_proxy", "relationship_trend")
         or c.startswith(("us_", "client_", "objective_"))
     ]
-    t = ibis.memtable(table.select(inputs))
-    t = us_index(t, settings.value_indices)
-    t = client_index(t, settings.value_indices)
-    t = relationship_levels(t, settings.levels)
-    t = score_from_parts(t, scored)
-    out = t.select("customer_id", *_ROW_WISE_OUTPUTS).to_pyarrow()
+    with on_driver("tw_segment_inputs", table.select(inputs)) as t:
+        t = us_index(t, settings.value_indices)
+        t = client_index(t, settings.value_indices)
+        t = relationship_levels(t, settings.levels)
+        t = score_from_parts(t, scored)
+        out = t.select("customer_id", *_ROW_WISE_OUTPUTS).to_pyarrow()
     ids = table.column("customer_id")
     if not out.column("customer_id").equals(ids):
         # An engine that does not keep row order: put the rows back in the table's order.
@@ -330,14 +331,13 @@ def segment_customers(
     ]
     # The summaries read the table where it is (DuckDB over Arrow on the driver); the
     # scores go back into the scorecard's engine, to be joined on by customer_id.
-    full = ibis.memtable(table)
     scores = to_engine(
         scorecard.get_backend(),
         f"tw_scorecard_segments_{next(_SCORES_VIEWS)}",
         table.select([*SCORE_COLUMNS, *parts]),
     )
-
-    summary = summaries(full, settings)
-    portfolio = portfolio_summary(summary, settings, missing)
-    details = details_tables(full, summary)
+    with on_driver("tw_segmented", table) as full:
+        summary = summaries(full, settings)
+        portfolio = portfolio_summary(summary, settings, missing)
+        details = details_tables(full, summary)
     return SegmentOutcome(scores=scores, portfolio=portfolio, details=details)
