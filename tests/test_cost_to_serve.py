@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from tierwise.metrics.cost_to_serve import activity_issues, cost_to_serve
+from tierwise.metrics.cost_to_serve import activity_costs, activity_issues, cost_to_serve
 from tierwise.settings.cost_model import DRIVERS, CostModel
 from tierwise.settings.schema import Policy
 from tierwise.window import Window
@@ -260,6 +260,39 @@ def test_activity_issues_count_every_problem_and_say_what_was_done() -> None:
     assert issues["direct_cost"]["count"] == 1
     assert issues["negative_direct_cost"]["count"] == 1
     assert all("action" in v for v in issues.values() if isinstance(v, dict))
+
+
+def test_the_issues_read_from_the_costs_scan_are_the_issues_counted_alone() -> None:
+    """The pipeline prices the activities once and reads the counts from that table; the
+    counts must be those of pricing them again on their own."""
+    acts = activities(
+        [
+            ("A", "2023-06-01", "visit", 60, "anna", None),
+            ("A", "2024-02-01", "Visit ", -20, "anna", None),
+            ("A", "2024-02-01", "visit", 5000, "anna", None),
+            ("B", "2024-02-01", "webinar", None, "zoe", None),
+            ("B", "2024-03-01", "webinar", 30, "zoe", -4.0),
+            ("C", "2024-02-01", "call", 5, None, 3.0),
+        ]
+    )
+    totals = activity_costs(acts, None, COSTS, WINDOW)
+    assert activity_issues(acts, COSTS, WINDOW, activity_totals=totals) == activity_issues(
+        acts, COSTS, WINDOW
+    )
+    # and the costs computed from that table are the costs computed from the activities
+    given = facts([("A", 100.0, 1, 1, 0), ("B", 0.0, 0, 0, 0), ("C", 0.0, 0, 0, 0)])
+    assert by_customer(
+        cost_to_serve(given, acts, None, COSTS, WINDOW, activity_totals=totals)
+    ) == by_customer(cost_to_serve(given, acts, None, COSTS, WINDOW))
+
+
+def test_an_activity_without_an_owner_is_counted_under_its_customers_owner() -> None:
+    """As in the costing: the customer's owner stands in, so an owner with no rate is named."""
+    acts = activities([("A", "2024-02-01", "visit", 60, None, None)])
+    customers = ibis.memtable(pd.DataFrame({"customer_id": ["A"], "owner": ["zoe"]}))
+    assert activity_issues(acts, COSTS, WINDOW)["owners_without_rate"]["count"] == 0
+    lent = activity_issues(acts, COSTS, WINDOW, customers=customers)["owners_without_rate"]
+    assert lent["count"] == 1 and lent["owners"] == {"zoe": 1}
 
 
 def test_bad_minutes_are_costed_as_the_issues_say() -> None:

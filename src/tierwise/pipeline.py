@@ -25,11 +25,11 @@ from tierwise.agenda.run_inputs import agenda_details
 from tierwise.book.book import Book, as_date, default_as_of, read_book
 from tierwise.book.mapping import BookMapping, MapOption, WhereOption, mapping_from_options
 from tierwise.clv.stage import lifetime_value
-from tierwise.engine import drop_relation, drop_run_tables, materialise, release
+from tierwise.engine import drop_relation, drop_run_tables, keep, materialise, release
 from tierwise.errors import InputError
 from tierwise.metrics.concentration import portfolio_profit_figures
 from tierwise.metrics.cost_fit import cost_fit
-from tierwise.metrics.cost_to_serve import activity_issues
+from tierwise.metrics.cost_to_serve import activity_costs, activity_issues
 from tierwise.metrics.facts import customer_facts
 from tierwise.metrics.profitability import customer_profitability
 from tierwise.metrics.rfm import rfm_scores
@@ -207,21 +207,35 @@ def analyze(
 
     with watch.stage("cost-to-serve and profit"):
         activities = book.table("activities")
+        attributes = book.customer_attributes()
+        costs = resolved_policy.costs
+        # The activities are priced once (the stage's costly scan), for the costs and for
+        # the warnings about them alike.
+        activity_totals = (
+            keep(activity_costs(activities, attributes, costs, window))
+            if activities is not None
+            else None
+        )
         profit = customer_profitability(
             facts,
             activities,
-            book.customer_attributes(),
-            resolved_policy.costs,
+            attributes,
+            costs,
             window,
             transactions=book.transactions,
+            activity_totals=activity_totals,
         )
         if activities is not None:
-            summaries["activities"] = activity_issues(activities, resolved_policy.costs, window)
+            summaries["activities"] = activity_issues(
+                activities, costs, window, customers=attributes, activity_totals=activity_totals
+            )
         rfm_part = scored.select(
             "customer_id", *[c for c in scored.columns if c not in facts.columns]
         )
         scorecard = _attach(con, profit, rfm_part)
-        scorecard = _attach(con, scorecard, _customer_attributes(book.customer_attributes()))
+        scorecard = _attach(con, scorecard, _customer_attributes(attributes))
+        if activity_totals is not None:
+            release(activity_totals)
 
     with watch.stage("lifetime value"):
         rates = scorecard.select("customer_id", "revenue", "gross_margin", "net_profit")

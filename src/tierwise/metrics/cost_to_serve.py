@@ -136,10 +136,28 @@ def priced_activities(
     )
 
 
+#: The flags of ``priced_activities`` that ``activity_issues`` counts.
+ISSUE_FLAGS = (
+    "unknown_type",
+    "minutes_missing",
+    "minutes_negative",
+    "minutes_capped",
+    "rate_missing",
+    "direct_cost",
+    "direct_cost_negative",
+)
+
+
 def activity_costs(
     activities: ir.Table, customers: ir.Table | None, costs: CostModel, window: Window
 ) -> ir.Table:
-    """Per customer: activity cost per driver, effort hours, event counts, estimated flag."""
+    """Per customer: activity cost per driver, effort hours, event counts, estimated flag,
+    and the count of each questionable kind of activity (``_n_<flag>``, ``_n_in_window``).
+
+    Pricing the activities is the costly scan of this stage (15 s for 35M activities in
+    the window): the counts ride along in it, so ``activity_issues`` need not price them
+    again.
+    """
     p = priced_activities(activities, customers, costs, window)
     per_driver = {f"_act_{d}": ibis.ifelse(p.driver == d, p.cost, 0.0).sum() for d in DRIVERS}
     return p.group_by("customer_id").aggregate(
@@ -148,6 +166,8 @@ def activity_costs(
         _deliveries=(p.driver == "logistics").sum(),
         _returns=(p.driver == "returns").sum(),
         _act_estimated=p.estimated.any(),
+        _n_in_window=p.count(),
+        **{f"_n_{flag}": p[flag].sum() for flag in ISSUE_FLAGS},
     )
 
 
@@ -186,19 +206,23 @@ def cost_to_serve(
     costs: CostModel,
     window: Window,
     transactions: ir.Table | None = None,
+    activity_totals: ir.Table | None = None,
 ) -> ir.Table:
     """Cost-to-serve of every customer that bought or was worked on in the window.
 
     Returns a lazy table: customer_id, ``cts_<driver>`` for each driver in ``DRIVERS``,
     cost_to_serve (their sum), effort_hours, cost_estimated. Customers with activities
-    but no facts row appear with their activity costs only.
+    but no facts row appear with their activity costs only. ``activity_totals`` is
+    ``activity_costs`` of the same activities, when the caller has it already.
     """
     facts = order_facts(facts, transactions, window)
     facts = facts.mutate(customer_id=facts.customer_id.cast("string"))
     ids = facts.select("customer_id")
     acts: ir.Table | None = None
     if activities is not None:
-        acts = activity_costs(activities, customers, costs, window)
+        acts = activity_totals
+        if acts is None:
+            acts = activity_costs(activities, customers, costs, window)
         ids = ids.union(acts.select("customer_id"), distinct=True)
     else:
         ids = ids.distinct()
@@ -277,11 +301,21 @@ def _top_counts(table: ir.Table, column: str, limit: int = 20) -> dict[str, int]
     return {str(k): int(n) for k, n in zip(frame[column], frame["n"], strict=True)}
 
 
-def activity_issues(activities: ir.Table, costs: CostModel, window: Window) -> dict[str, Any]:
+def activity_issues(
+    activities: ir.Table,
+    costs: CostModel,
+    window: Window,
+    *,
+    customers: ir.Table | None = None,
+    activity_totals: ir.Table | None = None,
+) -> dict[str, Any]:
     """Every questionable activity, counted, with what was done about it (for run.json).
 
     Nothing is dropped without a trace: activities outside the window are excluded and
     counted; every other problem is costed at a stated default and counted here.
+    ``customers`` lends an activity without an owner its customer's owner, as in the
+    costing; ``activity_totals`` is ``activity_costs`` of the same activities and
+    customers, when the caller has it already (the counts are read from it).
     """
     before = activities.date < at_midnight(window.start)
     after = activities.date >= at_midnight(window.end)
@@ -291,18 +325,16 @@ def activity_issues(activities: ir.Table, costs: CostModel, window: Window) -> d
         after=after.sum(),
         undated=activities.date.isnull().sum(),
     ).execute()
-    p = priced_activities(activities, None, costs, window)
-    flags = (
-        "unknown_type",
-        "minutes_missing",
-        "minutes_negative",
-        "minutes_capped",
-        "rate_missing",
-        "direct_cost",
-        "direct_cost_negative",
-    )
-    counts = p.aggregate(in_window=p.count(), **{f: p[f].sum() for f in flags}).execute()
+    per_customer = activity_totals
+    if per_customer is None:
+        per_customer = activity_costs(activities, customers, costs, window)
+    counts = per_customer.aggregate(
+        in_window=per_customer._n_in_window.sum(),
+        **{f: per_customer[f"_n_{f}"].sum() for f in ISSUE_FLAGS},
+    ).execute()
     n = {c: int(counts[c].iloc[0] or 0) for c in counts.columns}
+    # priced again (a scan) only to name the unknown types or owners, when there are some
+    p = priced_activities(activities, customers, costs, window)
     t = {c: int(totals[c].iloc[0] or 0) for c in totals.columns}
     default_rate = costs.hourly_rates[costs.default_role]
     issues: dict[str, Any] = {

@@ -121,6 +121,7 @@ def customer_profitability(
     costs: CostModel,
     window: Window,
     transactions: ir.Table | None = None,
+    activity_totals: ir.Table | None = None,
 ) -> ir.Table:
     """Gross margin, cost-to-serve by driver and net profit of every customer (lazy).
 
@@ -128,7 +129,8 @@ def customer_profitability(
     activities), then ``cts_<driver>`` per driver, cost_to_serve, net_profit =
     gross_margin − cost_to_serve, effort_hours, cost_estimated, list_revenue,
     discount_amount (list − net, null without ``list_amount``), price_realisation
-    (net / list) and loss_drivers (null when profitable).
+    (net / list) and loss_drivers (null when profitable). ``activity_totals``:
+    ``cost_to_serve``'s.
     """
     if "gross_margin" not in facts.columns:
         raise InputError(
@@ -137,7 +139,9 @@ def customer_profitability(
         )
     facts = order_facts(facts, transactions, window)
     facts = facts.mutate(customer_id=facts.customer_id.cast("string"))
-    cts = cost_to_serve(facts, activities, customers, costs, window)
+    cts = cost_to_serve(
+        facts, activities, customers, costs, window, activity_totals=activity_totals
+    )
     t = cts.left_join(facts, "customer_id").drop("customer_id_right")
     zero = ibis.literal(0.0, type="float64")
     fills = {c: t[c].coalesce(0) for c in _ZERO_FILLED if c in t.columns}
