@@ -69,5 +69,5 @@ def test_a_table_on_the_driver_lives_only_for_its_block() -> None:
         assert t.filter(t.x > 1).x.sum().execute() == 6.0
         con = t.get_backend()
     assert sys.getrefcount(table) == held_before
-    with pytest.raises(Exception, match="(?i)closed"):
+    with pytest.raises(Exception, match=r"(?i)closed"):
         con.con.execute("select 1")
