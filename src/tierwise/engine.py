@@ -12,14 +12,15 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-DEFAULT_MEMORY_LIMIT = "3GB"
+DEFAULT_MEMORY_LIMIT = "2GB"
 
 
 def memory_limit() -> str:
-    """DuckDB's memory limit: ``TIERWISE_MEMORY_LIMIT``, else 3GB.
+    """DuckDB's memory limit: ``TIERWISE_MEMORY_LIMIT``, else 2GB.
 
-    3GB keeps a 100M-line book's whole process under 4 GB; DuckDB spills to disk beyond
-    it, and a larger limit did not make the big aggregations measurably faster.
+    DuckDB spills to disk beyond it. On a 100M-line book the whole process peaked at
+    4.2 GB with 2GB and 5.1 GB with 3GB, and 2GB was no slower (342.8 s against 350.2 s,
+    run back to back; docs/PERFORMANCE.md): the big aggregations spill either way.
     """
     return os.environ.get("TIERWISE_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
 
