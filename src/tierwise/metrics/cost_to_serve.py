@@ -220,9 +220,11 @@ def cost_to_serve(
     ids = facts.select("customer_id")
     acts: ir.Table | None = None
     if activities is not None:
-        acts = activity_totals
-        if acts is None:
-            acts = activity_costs(activities, customers, costs, window)
+        acts = (
+            activity_costs(activities, customers, costs, window)
+            if activity_totals is None
+            else activity_totals
+        )
         ids = ids.union(acts.select("customer_id"), distinct=True)
     else:
         ids = ids.distinct()
@@ -325,16 +327,25 @@ def activity_issues(
         after=after.sum(),
         undated=activities.date.isnull().sum(),
     ).execute()
-    per_customer = activity_totals
-    if per_customer is None:
-        per_customer = activity_costs(activities, customers, costs, window)
+    per_customer = (
+        activity_costs(activities, customers, costs, window)
+        if activity_totals is None
+        else activity_totals
+    )
     counts = per_customer.aggregate(
         in_window=per_customer._n_in_window.sum(),
         **{f: per_customer[f"_n_{f}"].sum() for f in ISSUE_FLAGS},
     ).execute()
     n = {c: int(counts[c].iloc[0] or 0) for c in counts.columns}
-    # priced again (a scan) only to name the unknown types or owners, when there are some
-    p = priced_activities(activities, customers, costs, window)
+
+    def named(flag: str, column: str) -> dict[str, int]:
+        """The commonest ``column`` values among the flagged activities: priced again (a
+        scan, and a large expression for a big team's rates), so only when there are some."""
+        if not n[flag]:
+            return {}
+        p = priced_activities(activities, customers, costs, window)
+        return _top_counts(p.filter(p[flag]), column)
+
     t = {c: int(totals[c].iloc[0] or 0) for c in totals.columns}
     default_rate = costs.hourly_rates[costs.default_role]
     issues: dict[str, Any] = {
@@ -349,7 +360,7 @@ def activity_issues(
         },
         "unknown_types": {
             "count": n["unknown_type"],
-            "types": _top_counts(p.filter(p.unknown_type), "type") if n["unknown_type"] else {},
+            "types": named("unknown_type", "type"),
             "action": (
                 f"costed at {costs.unknown_type_minutes:g} standard minutes when minutes are "
                 "missing, under the people driver unless costs.activity_drivers names them; "
@@ -371,7 +382,7 @@ def activity_issues(
         },
         "owners_without_rate": {
             "count": n["rate_missing"],
-            "owners": _top_counts(p.filter(p.rate_missing), "owner") if n["rate_missing"] else {},
+            "owners": named("rate_missing", "owner"),
             "action": (
                 "costed at the rate of the type's role (costs.type_roles) or of "
                 f"costs.default_role ({default_rate:g}/h), marked estimated; add the owners to "
